@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Bring up everything the offline path needs, idempotently: Debian packages,
+# dockerd, the Dagger CLI + engine built at the SDK's version, the engine
+# image and container, and the offline base image. Caches live under $KIOS_CACHE.
+#
+#   ci/bootstrap.sh          set up, then print the environment as KEY=VALUE
+#   eval "$(ci/bootstrap.sh --export)"   set up and export into this shell
+source "$(dirname "$0")/lib.sh"
+
+need_pkgs=()
+command -v dockerd >/dev/null || need_pkgs+=(docker.io)
+command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  log "apt-get install ${need_pkgs[*]}"
+  apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_pkgs[@]}" >&2
+fi
+
+if ! docker info >/dev/null 2>&1; then
+  log "starting dockerd"
+  setsid nohup dockerd >"$KIOS_CACHE/dockerd.log" 2>&1 </dev/null &
+  for _ in $(seq 60); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  docker info >/dev/null 2>&1 || die "dockerd did not start; see $KIOS_CACHE/dockerd.log"
+fi
+
+engine_dir=$("$KIOS_ROOT/ci/engine-build.sh")
+engine_image=$("$KIOS_ROOT/ci/engine-image.sh" "$engine_dir")
+"$KIOS_ROOT/ci/base-image.sh" >/dev/null
+engine_container=$("$KIOS_ROOT/ci/engine-start.sh" "$engine_image")
+
+env_lines=(
+  "_EXPERIMENTAL_DAGGER_CLI_BIN=$engine_dir/bin/dagger"
+  "_EXPERIMENTAL_DAGGER_RUNNER_HOST=container+docker://$engine_container"
+  "DO_NOT_TRACK=1"
+  "DAGGER_NO_UPDATE_CHECK=1"
+  "DAGGER_NO_NAG=1"
+)
+printf '%s\n' "${env_lines[@]}" >"$KIOS_CACHE/env"
+if [ "${1:-}" = --export ]; then
+  printf 'export %s\n' "${env_lines[@]}"
+else
+  printf '%s\n' "${env_lines[@]}"
+fi
