@@ -15,7 +15,7 @@ key=$(hash_files "$0")
 if [ -s "$archive" ] && [ "$(cat "$archive.key" 2>/dev/null)" = "$key" ]; then
   echo "$archive"; exit 0
 fi
-tag=kios/base:$DEBIAN_SUITE
+tag=$KIOS_DOCKER_PREFIX/base:$DEBIAN_SUITE
 IMPORT_CHANGES=(--change 'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin')
 debian_image "$tag" "$key" \
   --include=ca-certificates \

@@ -12,7 +12,7 @@
 # them into every container it runs.
 source "$(dirname "$0")/lib.sh"
 image=${1:?usage: engine-start.sh IMAGE}
-name=kios-dagger-engine
+name=$KIOS_DOCKER_PREFIX-dagger-engine
 want="$image $(hash_files "$0")"
 
 current=$(docker inspect -f '{{.Config.Image}} {{index .Config.Labels "kios.recipe"}} {{.State.Running}}' "$name" 2>/dev/null || true)
@@ -41,7 +41,7 @@ else
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
     -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
-    -v kios-dagger-state:/var/lib/dagger \
+    -v "$name-state:/var/lib/dagger" \
     -v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro \
     "$image" --debug >/dev/null
 fi

@@ -8,8 +8,10 @@ mkdir -p "$KIOS_CACHE"
 
 # The SDK's version is the one pin: CLI and engine are built at exactly it.
 DAGGER_VERSION=v$(node -p 'require(process.argv[1]).dependencies["@dagger.io/dagger"]' "$KIOS_ROOT/package.json")
+# Docker names are prefixed, so that a benchmark can build a second, cold copy.
+KIOS_DOCKER_PREFIX=${KIOS_DOCKER_PREFIX:-kios}
 # A repository with a "/": the CLI parses the runner host as a URL (host/path).
-ENGINE_IMAGE=kios/dagger-engine:$DAGGER_VERSION
+ENGINE_IMAGE=$KIOS_DOCKER_PREFIX/dagger-engine:$DAGGER_VERSION
 DEBIAN_SUITE=trixie
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 

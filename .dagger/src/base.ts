@@ -6,7 +6,7 @@
 import os from "node:os";
 import path from "node:path";
 import { Container, dag } from "@dagger.io/dagger";
-import type { BuildConfig } from "./config.js";
+import type { BuildConfig } from "./config/index.js";
 
 export interface BaseChoice {
   /** A container passed in by the caller wins over build.toml. */

@@ -4,7 +4,8 @@
  */
 import { argument, CacheVolume, Container, dag, Directory, func, object } from "@dagger.io/dagger";
 import { baseContainer } from "./base.js";
-import { BuildConfig, parseBuildConfig } from "./config.js";
+import { BuildConfig, parseBuildConfig } from "./config/index.js";
+import { StageContext, stageContext } from "./context.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 
 /** The kiOS build: pinned sources in, a signed UKI out; each stage callable alone. */
@@ -38,7 +39,9 @@ export class Kios {
   }
 
   /**
-   * The base build container (Debian trixie) with the given Debian packages installed.
+   * The base build container (Debian trixie) with the given Debian packages
+   * installed: at the version build.toml's [debian.packages] pins where it
+   * pins one, else as given (a name, or name=version).
    *
    * @example dagger call toolchain --packages=gcc,make with-exec --args=gcc,--version stdout
    * @param packages Debian package names, or name=version pins
@@ -46,10 +49,11 @@ export class Kios {
   @func()
   async toolchain(packages: string[] = []): Promise<Container> {
     const config = await this.loadConfig();
+    const pins = config.debian.packages;
     return withDebianPackages(
       baseContainer(config, { override: this.base, offline: this.offline }),
       { archives: this.aptArchives, lists: this.aptLists },
-      packages,
+      packages.map((p) => (p in pins ? `${p}=${pins[p]}` : p)),
     );
   }
 
@@ -61,6 +65,16 @@ export class Kios {
   @func()
   async config(): Promise<string> {
     return JSON.stringify(await this.loadConfig(), null, 2);
+  }
+
+  private async context(): Promise<StageContext> {
+    return stageContext({
+      config: await this.loadConfig(),
+      source: this.source,
+      base: this.base,
+      offline: this.offline,
+      aptCaches: { archives: this.aptArchives, lists: this.aptLists },
+    });
   }
 
   private async loadConfig(): Promise<BuildConfig> {

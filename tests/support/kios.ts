@@ -1,7 +1,7 @@
 /** Run the kiOS module's class against the real engine, the way `dagger call` would. */
 import { connection, dag } from "@dagger.io/dagger";
 import { Kios } from "../../.dagger/src/index.js";
-import { repoRoot } from "./engine-env.js";
+import { repoRoot } from "../../ci/engine-env.js";
 
 /** Calls `fn` with the module object built from this checkout in offline mode. */
 export async function withKios<T>(fn: (kios: Kios) => Promise<T>): Promise<T> {

@@ -5,21 +5,44 @@
  */
 import toml from "@iarna/toml";
 import { z } from "zod";
-
-const digestPinnedImage = z
-  .string()
-  .regex(/^[a-z0-9][a-z0-9._\/:-]*@sha256:[0-9a-f]{64}$/, {
-    message: "an image reference pinned by digest (name@sha256:<64 hex digits>)",
-  });
+import { debianPins, digestPinnedImage, goModulePin, httpsUrl, sha256Hex } from "./pins.js";
 
 const archiveFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar$/, {
   message: "an image archive file name (name.tar, no directories)",
+});
+
+const dnsName = z.string().regex(/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, {
+  message: "a DNS name (lowercase labels separated by dots)",
 });
 
 export const BuildConfigSchema = z.strictObject({
   base: z.strictObject({
     image: digestPinnedImage,
     offline_archive: archiveFileName,
+  }),
+  /** What makes two builds give the same bytes. */
+  reproducible: z.strictObject({
+    source_date_epoch: z.int().min(315532800, { message: "a Unix time after 1980-01-01" }),
+    build_user: z.string().regex(/^[a-z][a-z0-9-]*$/, { message: "a user name" }),
+    build_host: dnsName,
+  }),
+  /** Debian packages of the build containers, pinned to exact versions. */
+  debian: z.strictObject({ packages: debianPins }),
+  kernel: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+(\.\d+)?$/, { message: "a kernel version (6.12.57)" }),
+    tarball_url: httpsUrl,
+    tarball_sha256: sha256Hex,
+    cmdline: z.string().min(1, { message: "a non-empty kernel command line" }),
+  }),
+  go: z.strictObject({
+    toolchain: z.string().regex(/^go\d+\.\d+\.\d+$/, { message: "a Go toolchain version (go1.26.8)" }),
+  }),
+  containerd: goModulePin,
+  runc: goModulePin,
+  kubernetes: goModulePin,
+  cluster: z.strictObject({
+    domain: dnsName,
+    pod_namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: "a Kubernetes namespace name" }),
   }),
 });
 
@@ -40,7 +63,8 @@ export function parseBuildConfig(text: string, file = "build.toml"): BuildConfig
   } catch (e) {
     const err = e as Error & { line?: number; col?: number };
     const where = err.line === undefined ? "" : `line ${err.line + 1}, column ${(err.col ?? 0) + 1}: `;
-    throw new ConfigError(file, [`${where}invalid TOML: ${err.message.split("\n")[0]}`]);
+    const reason = err.message.split("\n")[0].replace(/\s+at row \d+, col \d+, pos \d+:?$/, "");
+    throw new ConfigError(file, [`${where}invalid TOML: ${reason}`]);
   }
   const result = BuildConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
@@ -56,10 +80,12 @@ function describeIssue(issue: z.core.$ZodIssue): string {
       return issue.keys
         .map((k) => `${[...issue.path, k].join(".")}: unknown key`)
         .join("; ");
-    case "invalid_type":
+    case "invalid_type": {
+      const expected = issue.expected === "int" ? "integer" : issue.expected;
       return issue.input === undefined
-        ? `${at}: missing, expected ${issue.expected}`
-        : `${at}: expected ${issue.expected}, found ${describeValue(issue.input)}`;
+        ? `${at}: missing, expected ${expected}`
+        : `${at}: expected ${expected}, found ${describeValue(issue.input)}`;
+    }
     default:
       return `${at}: expected ${issue.message}, found ${describeValue(issue.input)}`;
   }

@@ -1,0 +1,36 @@
+/**
+ * npm run bench [group ...]: runs the benchmark groups (all by default),
+ * merges their figures into out/bench.json (one flat object of named
+ * figures) and prints them as a table.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { repoRoot } from "../ci/engine-env.js";
+import { engineFigures } from "./engine.js";
+
+export type Figures = Record<string, number>;
+
+const groups: Record<string, () => Promise<Figures>> = {
+  engine: engineFigures,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  for (const name of wanted) {
+    if (!groups[name]) throw new Error(`unknown benchmark group ${JSON.stringify(name)} (have: ${Object.keys(groups).join(", ")})`);
+  }
+  const file = path.join(repoRoot, "out/bench.json");
+  const figures: Figures = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, "utf8")) : {};
+  for (const name of wanted.length ? wanted : Object.keys(groups)) {
+    console.error(`[bench] ${name}...`);
+    Object.assign(figures, await groups[name]());
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    fs.writeFileSync(file, JSON.stringify(figures, null, 2) + "\n");
+  }
+  console.table(Object.entries(figures).map(([figure, value]) => ({ figure, value })));
+}
+
+main().catch((e: Error) => {
+  console.error(`bench: ${e.message}`);
+  process.exit(1);
+});
