@@ -10,6 +10,8 @@ source "$(dirname "$0")/lib.sh"
 need_pkgs=()
 command -v dockerd >/dev/null || need_pkgs+=(docker.io)
 command -v mmdebstrap >/dev/null || need_pkgs+=(mmdebstrap)
+# The init's PID 1 tests boot a VM on the host.
+command -v qemu-system-x86_64 >/dev/null || need_pkgs+=(qemu-system-x86)
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   log "apt-get install ${need_pkgs[*]}"
   apt-get update -qq >&2

@@ -13,6 +13,7 @@
  */
 import { connection, Container, dag, Directory, File } from "@dagger.io/dagger";
 import { Kios } from "../.dagger/src/index.js";
+import { explainDaggerError } from "./dagger-errors.js";
 import { bootstrapEngine, repoRoot } from "./engine-env.js";
 import { SchemaArg, scanModule } from "./module-schema.js";
 
@@ -86,6 +87,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: Error) => {
-  console.error(`kios: ${e.message}`);
+  console.error(`kios: ${explainDaggerError(e).message}`);
   process.exit(1);
 });

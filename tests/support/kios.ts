@@ -1,14 +1,19 @@
 /** Run the kiOS module's class against the real engine, the way `dagger call` would. */
 import { connection, dag } from "@dagger.io/dagger";
 import { Kios } from "../../.dagger/src/index.js";
+import { explainDaggerError } from "../../ci/dagger-errors.js";
 import { repoRoot } from "../../ci/engine-env.js";
 
 /** Calls `fn` with the module object built from this checkout in offline mode. */
 export async function withKios<T>(fn: (kios: Kios) => Promise<T>): Promise<T> {
   let result: T | undefined;
-  await connection(async () => {
-    const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-    result = await fn(new Kios(source, true));
-  });
+  try {
+    await connection(async () => {
+      const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
+      result = await fn(new Kios(source, true));
+    });
+  } catch (error) {
+    throw explainDaggerError(error);
+  }
   return result as T;
 }

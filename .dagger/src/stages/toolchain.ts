@@ -28,5 +28,17 @@ export function withDebianPackages(base: Container, caches: AptCaches, packages:
       'rm -f /etc/apt/apt.conf.d/docker-clean; apt-get update -qq; apt-get install -y -qq --no-install-recommends "$@"',
       "apt-get",
       ...packages,
-    ]);
+    ])
+    // Unmount the caches: later (long) commands of the stage must not hold their locks.
+    .withoutMount("/var/cache/apt/archives")
+    .withoutMount("/var/lib/apt/lists");
+}
+
+/** Download .deb files (name=version pins) into `dir` without installing them. */
+export function withDebianDownloads(base: Container, caches: AptCaches, pins: string[], dir: string): Container {
+  return base
+    .withMountedCache("/var/lib/apt/lists", caches.lists, { sharing: CacheSharingMode.Locked })
+    .withWorkdir(dir)
+    .withExec(["sh", "-ec", 'chown _apt . 2>/dev/null || chmod 777 .; apt-get update -qq; apt-get download -qq "$@"', "apt-get", ...pins])
+    .withoutMount("/var/lib/apt/lists");
 }

@@ -1,0 +1,173 @@
+/*
+ * The "kios" module's calls on processes and signals.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/reboot.h>
+#include <sys/signalfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "kios.h"
+
+/* ---- processes and signals ---- */
+
+static const struct { const char *name; int number; } signal_names[] = {
+    { "SIGCHLD", SIGCHLD }, { "SIGTERM", SIGTERM }, { "SIGINT", SIGINT },
+    { "SIGPWR", SIGPWR }, { "SIGKILL", SIGKILL },
+};
+
+/* Free a NULL-terminated array of strings taken from a JS array. */
+static void free_strings(JSContext *ctx, const char **strings)
+{
+    if (!strings) return;
+    for (const char **s = strings; *s; s++) JS_FreeCString(ctx, *s);
+    free(strings);
+}
+
+static const char **to_strings(JSContext *ctx, JSValueConst array)
+{
+    uint32_t len;
+    JSValue length = JS_GetPropertyStr(ctx, array, "length");
+    int bad = JS_ToUint32(ctx, &len, length) < 0 || len > 4096;
+    JS_FreeValue(ctx, length);
+    if (bad) return NULL;
+    const char **strings = calloc((size_t)len + 1, sizeof *strings);
+    if (!strings) return NULL;
+    for (uint32_t i = 0; i < len; i++) {
+        JSValue item = JS_GetPropertyUint32(ctx, array, i);
+        strings[i] = JS_ToCString(ctx, item);
+        JS_FreeValue(ctx, item);
+        if (!strings[i]) { free_strings(ctx, strings); return NULL; }
+    }
+    return strings;
+}
+
+JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    const char **args = to_strings(ctx, argv[0]);
+    const char **env = to_strings(ctx, argv[1]);
+    const char *output = JS_ToCString(ctx, argv[2]);
+    JSValue result;
+    if (!args || !args[0] || !env || !output) {
+        result = JS_ThrowTypeError(ctx, "spawn: bad arguments");
+        goto out;
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawnattr_t attr;
+    sigset_t empty, defaults;
+    sigemptyset(&empty);
+    sigemptyset(&defaults);
+    for (size_t i = 0; i < countof(signal_names); i++)
+        if (signal_names[i].number != SIGKILL) sigaddset(&defaults, signal_names[i].number);
+    sigaddset(&defaults, SIGPIPE);
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+    /* Read-write so that opening a named pipe with no reader does not block. */
+    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output, O_RDWR | O_NONBLOCK | O_NOCTTY, 0);
+    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    posix_spawnattr_init(&attr);
+    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
+    posix_spawnattr_setsigmask(&attr, &empty);
+    posix_spawnattr_setsigdefault(&attr, &defaults);
+    pid_t pid;
+    int err = posix_spawn(&pid, args[0], &actions, &attr, (char *const *)args, (char *const *)env);
+    posix_spawn_file_actions_destroy(&actions);
+    posix_spawnattr_destroy(&attr);
+    result = err ? kios_throw_errno(ctx, "spawn", args[0], err) : JS_NewInt32(ctx, pid);
+out:
+    free_strings(ctx, args);
+    free_strings(ctx, env);
+    JS_FreeCString(ctx, output);
+    return result;
+}
+
+JSValue js_kill(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    int32_t pid;
+    if (int_arg(ctx, argv[0], &pid)) return JS_EXCEPTION;
+    STRING_ARG(name, 1);
+    int number = 0;
+    for (size_t i = 0; i < countof(signal_names); i++)
+        if (strcmp(signal_names[i].name, name) == 0) number = signal_names[i].number;
+    char target[32];
+    snprintf(target, sizeof target, "%d", pid);
+    JSValue result = JS_UNDEFINED;
+    if (number == 0) result = JS_ThrowTypeError(ctx, "kill: unknown signal %s", name);
+    else if (kill(pid, number) < 0 && !(pid == -1 && errno == ESRCH)) result = kios_throw_errno(ctx, name, target, errno);
+    JS_FreeCString(ctx, name);
+    return result;
+}
+
+JSValue js_reap(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc; (void)argv;
+    JSValue exits = JS_NewArray(ctx);
+    uint32_t count = 0;
+    int childless = 0;
+    for (;;) {
+        int status;
+        pid_t pid = waitpid(-1, &status, WNOHANG);
+        if (pid < 0 && errno == EINTR) continue;
+        if (pid < 0) { childless = errno == ECHILD; break; }
+        if (pid == 0) break;
+        JSValue exit = JS_NewObject(ctx);
+        JS_SetPropertyStr(ctx, exit, "pid", JS_NewInt32(ctx, pid));
+        JS_SetPropertyStr(ctx, exit, "code", WIFEXITED(status) ? JS_NewInt32(ctx, WEXITSTATUS(status)) : JS_NULL);
+        JS_SetPropertyStr(ctx, exit, "signal", WIFSIGNALED(status) ? JS_NewInt32(ctx, WTERMSIG(status)) : JS_NULL);
+        JS_SetPropertyUint32(ctx, exits, count++, exit);
+    }
+    JSValue result = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, result, "exits", exits);
+    JS_SetPropertyStr(ctx, result, "childless", JS_NewBool(ctx, childless));
+    return result;
+}
+
+/* The signals main() blocks from the start, so that none is lost before the signalfd exists. */
+void kios_block_signals(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    for (size_t i = 0; i < countof(signal_names); i++)
+        if (signal_names[i].number != SIGKILL) sigaddset(&set, signal_names[i].number);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
+}
+
+JSValue js_signalFd(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc; (void)argv;
+    sigset_t set;
+    sigprocmask(SIG_BLOCK, NULL, &set);
+    int fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    if (fd < 0) return kios_throw_errno(ctx, "signalfd", "", errno);
+    /* Ctrl-Alt-Del sends SIGINT to PID 1 instead of resetting the machine. */
+    reboot(RB_DISABLE_CAD);
+    return JS_NewInt32(ctx, fd);
+}
+
+JSValue js_readSignals(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    int32_t fd;
+    if (int_arg(ctx, argv[0], &fd)) return JS_EXCEPTION;
+    JSValue names = JS_NewArray(ctx);
+    uint32_t count = 0;
+    struct signalfd_siginfo info;
+    while (read(fd, &info, sizeof info) == (ssize_t)sizeof info) {
+        for (size_t i = 0; i < countof(signal_names); i++)
+            if ((uint32_t)signal_names[i].number == info.ssi_signo)
+                JS_SetPropertyUint32(ctx, names, count++, JS_NewString(ctx, signal_names[i].name));
+    }
+    return names;
+}
+

@@ -1,0 +1,137 @@
+/**
+ * The production Sys: the "kios" C module for system calls, quickjs-libc's
+ * event loop ("qjs:os": select() over read handlers, plus timers) for events.
+ * Signals arrive through a signalfd, so none is lost between two waits.
+ */
+import * as k from "kios";
+import * as os from "qjs:os";
+import { kmsgRecord, Level, why } from "../log.js";
+import type { Connection, Signal, SocketHandlers, Sys } from "../sys.js";
+
+/** Wraps an event handler: whatever it throws is logged, never left to the loop. */
+function guarded(what: string, handler: () => void): () => void {
+  return () => {
+    try {
+      handler();
+    } catch (error) {
+      k.kmsg(kmsgRecord(Level.err, `${what}: ${why(error)}`));
+    }
+  };
+}
+
+function dirname(path: string): string {
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+function connection(fd: number, handlers: SocketHandlers): Connection {
+  let open = true;
+  const conn: Connection = {
+    send: (bytes) => open && k.send(fd, bytes.slice().buffer as ArrayBuffer),
+    gone: () => !open || k.peerGone(fd),
+    close: () => {
+      if (!open) return;
+      open = false;
+      os.setReadHandler(fd, null);
+      k.close(fd);
+    },
+  };
+  os.setReadHandler(
+    fd,
+    guarded("system socket client", () => {
+      const data = k.recv(fd);
+      if (data === undefined) return; // spurious wake-up
+      if (data === null) {
+        os.setReadHandler(fd, null); // nothing more to read; the client may still wait for events
+        handlers.ended(conn);
+        return;
+      }
+      handlers.data(conn, new Uint8Array(data));
+    }),
+  );
+  return conn;
+}
+
+export function nativeSys(): Sys {
+  return {
+    kmsg: k.kmsg,
+    readFile: k.readFile,
+    writeFile: k.writeFile,
+    exists: k.exists,
+    mkdir: k.mkdir,
+    unlink: k.unlink,
+    mkfifo: k.mkfifo,
+    mount: k.mount,
+    umount: k.umount,
+    sethostname: k.sethostname,
+    setProcessName: k.setProcessName,
+    interfaceUp: k.interfaceUp,
+    sync: k.sync,
+    reboot: k.reboot,
+    spawn: k.spawn,
+    kill: k.kill,
+    reap: k.reap,
+    now: k.now,
+
+    onSignal(handler) {
+      const fd = k.signalFd();
+      os.setReadHandler(
+        fd,
+        guarded("signal", () => {
+          for (const signal of k.readSignals(fd)) handler(signal as Signal);
+        }),
+      );
+    },
+
+    onPowerButton(handler) {
+      const fd = k.acpiEventSocket();
+      os.setReadHandler(
+        fd,
+        guarded("acpi event", () => {
+          for (const event of k.readAcpiEvents(fd)) {
+            if (event.deviceClass.startsWith("button/power")) handler();
+          }
+        }),
+      );
+    },
+
+    listen(path, handlers) {
+      const fd = k.listenUnix(path);
+      const stop = () => {
+        os.setReadHandler(fd, null);
+        k.close(fd);
+      };
+      os.setReadHandler(
+        fd,
+        guarded("system socket", () => {
+          for (let client = k.accept(fd); client >= 0; client = k.accept(fd)) {
+            handlers.connected(connection(client, handlers));
+          }
+        }),
+      );
+      return stop;
+    },
+
+    whenExists(path, ready) {
+      // Watch first, then look: a file created in between is not missed.
+      const fd = k.watchDir(dirname(path));
+      const name = path.slice(path.lastIndexOf("/") + 1);
+      const done = () => {
+        os.setReadHandler(fd, null);
+        k.close(fd);
+        ready();
+      };
+      if (k.exists(path)) return done();
+      os.setReadHandler(
+        fd,
+        guarded(`watch ${path}`, () => {
+          if (k.readWatch(fd).includes(name)) done();
+        }),
+      );
+    },
+
+    setTimer(ms, fire) {
+      const timer = os.setTimeout(guarded("timer", fire), ms);
+      return () => os.clearTimeout(timer);
+    },
+  };
+}

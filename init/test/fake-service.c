@@ -1,0 +1,250 @@
+/*
+ * Stand-in for containerd and kubelet in the PID 1 tests (namespace and QEMU):
+ * a real process that records what init did to it, and acts like the service
+ * where init can see it. Which one it is comes from argv[0]'s base name.
+ *
+ * Records go, one line each, to /rec/<name>.log when /rec exists (namespace
+ * tests) and to /dev/kmsg as "fake-<name>: ..." (QEMU tests read the console).
+ *
+ *   containerd  creates /run/containerd/containerd.sock (a listening socket).
+ *   kubelet     reports what init set up ("probe ..."), connects to
+ *               /run/system.sock and answers the shutdown event 0x01 with 0x02,
+ *               like the kubelet's shutdown manager once pods are drained.
+ *   both        record SIGTERM and exit, unless /etc/fake/<name>.ignore-term
+ *               exists; SIGUSR1 leaves 100 orphans behind for init to reap.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+static const char *name = "fake";
+
+static void record(const char *format, ...)
+{
+    char text[3000], line[3200];
+    va_list args;
+    va_start(args, format);
+    vsnprintf(text, sizeof text, format, args);
+    va_end(args);
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    char path[64];
+    snprintf(path, sizeof path, "/rec/%s.log", name);
+    int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+        int n = snprintf(line, sizeof line, "%lld.%09ld %s\n", (long long)now.tv_sec, now.tv_nsec, text);
+        if (write(fd, line, (size_t)n) < 0) perror("record");
+        close(fd);
+    }
+    fd = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        int n = snprintf(line, sizeof line, "<6>fake-%s: %.900s\n", name, text);
+        if (write(fd, line, (size_t)n) < 0) perror("kmsg");
+        close(fd);
+    }
+}
+
+static void read_text(const char *path, char *out, size_t size)
+{
+    out[0] = 0;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) { snprintf(out, size, "(absent)"); return; }
+    ssize_t n = read(fd, out, size - 1);
+    close(fd);
+    out[n > 0 ? n : 0] = 0;
+    for (char *p = out; *p; p++) if (*p == '\n' || *p == 0) *p = ' ';
+}
+
+/* What init set up, as the kubelet sees it. */
+static void probe(void)
+{
+    char text[2048];
+    FILE *mountinfo = fopen("/proc/self/mountinfo", "re");
+    while (mountinfo && fgets(text, sizeof text, mountinfo)) {
+        text[strcspn(text, "\n")] = 0;
+        record("probe mount %s", text);
+    }
+    if (mountinfo) fclose(mountinfo);
+    read_text("/sys/class/net/lo/flags", text, sizeof text);
+    record("probe lo-flags %s", text);
+    read_text("/proc/sys/net/ipv4/ip_forward", text, sizeof text);
+    record("probe ipv4-forward %s", text);
+    read_text("/proc/sys/net/ipv6/conf/all/forwarding", text, sizeof text);
+    record("probe ipv6-forward %s", text);
+    record("probe init-file %s", access("/init", F_OK) == 0 ? "present" : "absent");
+    read_text("/proc/1/comm", text, sizeof text);
+    record("probe pid1-comm %s", text);
+    int fd = open("/proc/1/cmdline", O_RDONLY | O_CLOEXEC);
+    ssize_t n = fd >= 0 ? read(fd, text, sizeof text - 1) : -1;
+    if (fd >= 0) close(fd);
+    for (ssize_t i = 0; i < n; i++) if (text[i] == 0) text[i] = '|';
+    text[n > 0 ? n : 0] = 0;
+    record("probe pid1-cmdline %s", text);
+    gethostname(text, sizeof text);
+    record("probe hostname %s", text);
+    struct stat st;
+    record("probe log-pipe %s", fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ? "fifo" : "other");
+}
+
+/*
+ * Copies the kernel log's records from the boot's interesting steps straight
+ * to the console, so that a boot with `quiet` (no kernel console printing in
+ * the way of the timing) still shows them: "kmsg <usec> <text>".
+ */
+static void dump_kmsg(void)
+{
+    static const char *wanted[] = { "preload: exec", "kiOS:", "fake-containerd: start", "Run /" };
+    int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    int console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
+    char record[2048], line[2200];
+    ssize_t n;
+    while (kmsg >= 0 && console >= 0 && (n = read(kmsg, record, sizeof record - 1)) != 0) {
+        if (n < 0) {
+            if (errno == EPIPE) continue; /* overwritten records */
+            break;
+        }
+        record[n] = 0;
+        /* "<prio>,<seq>,<usec>,<flags>;<text>\n" */
+        char *fields = record, *text = strchr(record, ';');
+        if (!text) continue;
+        *text++ = 0;
+        text[strcspn(text, "\n")] = 0;
+        unsigned long long usec = 0;
+        if (sscanf(fields, "%*u,%*u,%llu", &usec) != 1) continue;
+        for (size_t i = 0; i < sizeof wanted / sizeof *wanted; i++) {
+            if (strstr(text, wanted[i])) {
+                int len = snprintf(line, sizeof line, "kmsg %llu %s\r\n", usec, text);
+                if (write(console, line, (size_t)len) < 0) break;
+                break;
+            }
+        }
+    }
+    if (kmsg >= 0) close(kmsg);
+    if (console >= 0) close(console);
+}
+
+static int listen_at(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+    unlink(path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen(fd, 4) < 0) {
+        record("cannot listen on %s: %s", path, strerror(errno));
+        return -1;
+    }
+    return fd;
+}
+
+static int connect_to(const char *path)
+{
+    struct sockaddr_un addr = { .sun_family = AF_UNIX };
+    snprintf(addr.sun_path, sizeof addr.sun_path, "%s", path);
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof addr) < 0) {
+        record("cannot connect to %s: %s", path, strerror(errno));
+        if (fd >= 0) close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* A child that forks 100 children and exits at once: they become init's orphans. */
+static void leave_orphans(void)
+{
+    pid_t middle = fork();
+    if (middle != 0) {
+        waitpid(middle, NULL, 0);
+        record("left 100 orphans");
+        return;
+    }
+    for (int i = 0; i < 100; i++) {
+        if (fork() == 0) {
+            struct timespec pause = { 0, 300 * 1000 * 1000 };
+            nanosleep(&pause, NULL);
+            _exit(0);
+        }
+    }
+    _exit(0);
+}
+
+int main(int argc, char **argv)
+{
+    const char *slash = strrchr(argv[0], '/');
+    name = slash ? slash + 1 : argv[0];
+
+    char args[2048] = "", env[1024] = "";
+    for (int i = 0; i < argc; i++) {
+        strncat(args, argv[i], sizeof args - strlen(args) - 2);
+        if (i + 1 < argc) strncat(args, " ", sizeof args - strlen(args) - 1);
+    }
+    for (char **e = environ; *e; e++) {
+        strncat(env, *e, sizeof env - strlen(env) - 2);
+        if (e[1]) strncat(env, " ", sizeof env - strlen(env) - 1);
+    }
+    record("start pid=%d argv=%s", getpid(), args);
+    record("env %s", env);
+
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    sigprocmask(SIG_BLOCK, &set, NULL);
+    int signals = signalfd(-1, &set, SFD_CLOEXEC);
+
+    int sock = -1;
+    if (strcmp(name, "containerd") == 0) {
+        if (listen_at("/run/containerd/containerd.sock") >= 0) record("listening");
+    } else if (strcmp(name, "kubelet") == 0) {
+        probe();
+        if (access("/etc/fake/dump-kmsg", F_OK) == 0) dump_kmsg();
+        sock = connect_to("/run/system.sock");
+        if (sock >= 0) record("connected to the system socket");
+    }
+
+    char ignore[128];
+    snprintf(ignore, sizeof ignore, "/etc/fake/%s.ignore-term", name);
+    for (;;) {
+        struct pollfd fds[2] = { { signals, POLLIN, 0 }, { sock, POLLIN, 0 } };
+        if (poll(fds, sock >= 0 ? 2 : 1, -1) < 0) continue;
+        if (fds[0].revents & POLLIN) {
+            struct signalfd_siginfo info;
+            if (read(signals, &info, sizeof info) != sizeof info) continue;
+            if (info.ssi_signo == SIGUSR1) {
+                leave_orphans();
+            } else if (access(ignore, F_OK) == 0) {
+                record("term ignored");
+            } else {
+                record("term");
+                return 0;
+            }
+        }
+        if (sock >= 0 && (fds[1].revents & (POLLIN | POLLHUP))) {
+            unsigned char event;
+            if (read(sock, &event, 1) != 1) {
+                record("system socket closed");
+                close(sock);
+                sock = -1;
+                continue;
+            }
+            record("event 0x%02x", event);
+            if (event == 0x01) {
+                unsigned char done = 0x02; /* pods drained */
+                if (write(sock, &done, 1) == 1) record("sent 0x02");
+            }
+        }
+    }
+}
