@@ -1,0 +1,76 @@
+/**
+ * Reading a serial console: the boot milestones a smoke boot must reach, in
+ * order, and the figures the boot report gives. Pure functions over text.
+ */
+
+export interface Milestone {
+  name: string;
+  /** Matched against each console line, after the printk timestamp. */
+  pattern: RegExp;
+}
+
+/** What a kiOS smoke boot must print, in this order. */
+export const smokeMilestones: Milestone[] = [
+  { name: "kernel banner", pattern: /Linux version \d+\.\d+/ },
+  { name: "init started", pattern: /kiOS: init starting/ },
+  { name: "containerd ready", pattern: /kiOS: containerd ready/ },
+  { name: "kubelet started", pattern: /kiOS: started kubelet/ },
+  { name: "static pod ran", pattern: /kios-smoke: done/ },
+  { name: "powered off", pattern: /reboot: Power down/ },
+];
+
+export interface ConsoleLine {
+  /** Kernel clock in ms, from the printk timestamp; undefined for firmware lines. */
+  ms?: number;
+  text: string;
+}
+
+const printk = /^\[\s*(\d+)\.(\d{6})\]\s?(.*)$/;
+
+export function parseConsole(console: string): ConsoleLine[] {
+  return console
+    .replace(/\r/g, "")
+    .split("\n")
+    .map((line) => {
+      const m = printk.exec(line);
+      return m ? { ms: Number(m[1]) * 1000 + Number(m[2]) / 1000, text: m[3] } : { text: line };
+    });
+}
+
+export interface MilestoneHit {
+  name: string;
+  ms?: number;
+  line: string;
+}
+
+export class MissedMilestone extends Error {
+  constructor(readonly milestone: string, readonly reached: MilestoneHit[], readonly tail: string) {
+    super(
+      `boot missed "${milestone}" (reached: ${reached.map((r) => r.name).join(" -> ") || "nothing"})\n` +
+        `--- console tail ---\n${tail}`,
+    );
+    this.name = "MissedMilestone";
+  }
+}
+
+/** Finds each milestone after the previous one; throws on the first one missing. */
+export function findMilestones(lines: ConsoleLine[], milestones: Milestone[], tailLines = 40): MilestoneHit[] {
+  const hits: MilestoneHit[] = [];
+  let from = 0;
+  for (const m of milestones) {
+    const i = lines.findIndex((l, idx) => idx >= from && m.pattern.test(l.text));
+    if (i < 0) {
+      const tail = lines.slice(-tailLines).map((l) => l.text).join("\n");
+      throw new MissedMilestone(m.name, hits, tail);
+    }
+    hits.push({ name: m.name, ms: lines[i].ms, line: lines[i].text });
+    from = i + 1;
+  }
+  return hits;
+}
+
+/** Lines the smoke pod writes to /dev/kmsg as "kios-smoke: <key> <value>". */
+export function smokeFacts(lines: ConsoleLine[], key: string): string[] {
+  const prefix = `kios-smoke: ${key} `;
+  return lines.filter((l) => l.text.startsWith(prefix)).map((l) => l.text.slice(prefix.length));
+}

@@ -1,0 +1,32 @@
+/** Throw-away Secure Boot keys (PK, KEK, db) for tests, made with openssl on the host. */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+
+export interface TestKeys {
+  dir: string;
+  /** PEM private key of db, the signing key. */
+  dbKeyPath: string;
+  dbKeyPem: string;
+  certs: { pk: string; kek: string; db: string };
+  remove(): void;
+}
+
+export function makeTestKeys(): TestKeys {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kios-sb-keys-"));
+  for (const name of ["PK", "KEK", "db"]) {
+    execFileSync("openssl", [
+      "req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30",
+      "-subj", `/CN=kiOS test ${name}/`, "-keyout", path.join(dir, `${name}.key`), "-out", path.join(dir, `${name}.crt`),
+    ], { stdio: "ignore" });
+  }
+  const dbKeyPath = path.join(dir, "db.key");
+  return {
+    dir,
+    dbKeyPath,
+    dbKeyPem: fs.readFileSync(dbKeyPath, "utf8"),
+    certs: { pk: path.join(dir, "PK.crt"), kek: path.join(dir, "KEK.crt"), db: path.join(dir, "db.crt") },
+    remove: () => fs.rmSync(dir, { recursive: true, force: true }),
+  };
+}
