@@ -2,11 +2,17 @@
  * kiOS: a minimal Kubernetes node OS. Every build stage is a function of this
  * module; `dagger call build` runs them all.
  */
-import { argument, CacheVolume, Container, dag, Directory, func, object } from "@dagger.io/dagger";
+import { argument, CacheVolume, Container, dag, Directory, File, func, object } from "@dagger.io/dagger";
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
+import { buildInit } from "./stages/init.js";
+import { buildKernel } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
+import { buildContainerd } from "./stages/containerd.js";
+import { buildKubelet } from "./stages/kubelet.js";
+import { buildPause } from "./stages/pause.js";
+import { buildRunc } from "./stages/runc.js";
 
 /** The kiOS build: pinned sources in, a signed UKI out; each stage callable alone. */
 @object()
@@ -65,6 +71,94 @@ export class Kios {
   @func()
   async config(): Promise<string> {
     return JSON.stringify(await this.loadConfig(), null, 2);
+  }
+
+  /**
+   * The kernel, configured from tinyconfig + the kernel/*.config fragments:
+   * a directory with `bzImage`, the final `config`, and `modules/` (the
+   * modules_install tree, lib/modules/<release>/, every module signed).
+   * Fails naming each option a fragment asks for that the final .config
+   * does not have.
+   *
+   * @example dagger call kernel --source=./linux-6.12.111 export --path=out/kernel
+   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256
+   */
+  @func()
+  async kernel(source?: Directory): Promise<Directory> {
+    const built = await buildKernel(await this.context(), source);
+    return dag
+      .directory()
+      .withFile("bzImage", built.bzImage)
+      .withFile("config", built.config)
+      .withDirectory("modules", built.modules);
+  }
+
+  /**
+   * The log of the kernel build `kernel` returns: timed phases, kbuild's
+   * output and the ccache statistics of that build.
+   *
+   * @example dagger call kernel-build-log --source=./linux-6.12.111 contents
+   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256
+   */
+  @func()
+  async kernelBuildLog(source?: Directory): Promise<File> {
+    return (await buildKernel(await this.context(), source)).log;
+  }
+
+  /**
+   * The init (PID 1): the TypeScript of init/ compiled to one small static
+   * executable (QuickJS bytecode + a C syscall module).
+   *
+   * @example dagger call init export --path=./init.bin
+   */
+  @func()
+  async init(): Promise<File> {
+    return buildInit(await this.context());
+  }
+
+  /**
+   * containerd and containerd-shim-runc-v2, static and version stamped, from
+   * the Go module build.toml's [containerd] pins (hash checked).
+   *
+   * @example dagger call containerd export --path=out/containerd
+   */
+  @func()
+  async containerd(): Promise<Directory> {
+    return buildContainerd(await this.context());
+  }
+
+  /**
+   * runc, statically linked with seccomp (Debian's libseccomp), from the Go
+   * module build.toml's [runc] pins (hash checked).
+   *
+   * @example dagger call runc export --path=out/runc
+   */
+  @func()
+  async runc(): Promise<File> {
+    return buildRunc(await this.context());
+  }
+
+  /**
+   * The kubelet, static, trimmed, stripped and version stamped, from the
+   * k8s.io/kubernetes module build.toml's [kubernetes] pins (hash checked),
+   * with its staging modules at their published versions.
+   *
+   * @example dagger call kubelet export --path=out/kubelet
+   */
+  @func()
+  async kubelet(): Promise<File> {
+    return buildKubelet(await this.context());
+  }
+
+  /**
+   * The pod sandbox's pause binary, static, from build/pause of the
+   * k8s.io/kubernetes module build.toml's [kubernetes] pins.
+   *
+   * @example dagger call pause export --path=out/pause
+   */
+  @func()
+  async pause(): Promise<File> {
+    return buildPause(await this.context());
   }
 
   private async context(): Promise<StageContext> {
