@@ -2,11 +2,16 @@
  * kiOS: a minimal Kubernetes node OS. Every build stage is a function of this
  * module; `dagger call build` runs them all.
  */
-import { argument, CacheVolume, Container, dag, Directory, File, func, object } from "@dagger.io/dagger";
+import { argument, CacheVolume, Container, dag, Directory, File, func, object, Secret } from "@dagger.io/dagger";
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
+import { nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { releaseDirectory, reportDirectory } from "./release.js";
 import { buildInit } from "./stages/init.js";
+import { packInitramfs } from "./stages/initramfs.js";
+import { debianKernelSource } from "./stages/kernel-source.js";
+import { signEfi } from "./stages/sign.js";
 import { buildKernel } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
@@ -159,6 +164,107 @@ export class Kios {
   @func()
   async pause(): Promise<File> {
     return buildPause(await this.context());
+  }
+
+  /**
+   * The node's root filesystem: /init, /bin (containerd, its runc shim, runc,
+   * kubelet), /etc, and containerd's store with the pause and smoke images.
+   *
+   * @example dagger call rootfs export --path=out/rootfs
+   */
+  @func()
+  async rootfs(): Promise<Directory> {
+    const ctx = await this.context();
+    return nodeRootfs(ctx, await nodeParts(ctx));
+  }
+
+  /**
+   * The root filesystem as a reproducible zstd-compressed cpio.
+   *
+   * @example dagger call initramfs export --path=out/initramfs.cpio.zst
+   */
+  @func()
+  async initramfs(): Promise<File> {
+    const ctx = await this.context();
+    return packInitramfs(ctx, await nodeRootfs(ctx, await nodeParts(ctx)));
+  }
+
+  /**
+   * The unsigned UKI: systemd-stub with the kernel, the initramfs, build.toml's
+   * command line, os-release, uname and SBAT sections.
+   *
+   * @example dagger call uki export --path=out/kios-unsigned.efi
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   */
+  @func()
+  async uki(kernelSource?: Directory): Promise<File> {
+    const ctx = await this.context();
+    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
+    return nodeUki(ctx, kernel.bzImage, [await this.initramfs()]);
+  }
+
+  /**
+   * Sign an EFI binary for Secure Boot (sbsign) and verify it (sbverify).
+   *
+   * @example dagger call sign --efi=out/kios-unsigned.efi --key=file:./db.key --cert=./db.crt export --path=out/kios.efi
+   * @param efi the EFI binary, e.g. the unsigned UKI
+   * @param key the signing key (PEM), kept secret
+   * @param cert the signing certificate (PEM), enrolled in the firmware's db
+   */
+  @func()
+  async sign(efi: File, key: Secret, cert: File): Promise<File> {
+    return signEfi(await this.context(), efi, key, cert);
+  }
+
+  /**
+   * Boot the node in QEMU (TCG) with OVMF, with a test static pod added, and
+   * return the boot report (report.md, report.svg, report.json, console.log).
+   * With a key and certificate the UKI is signed and booted under Secure Boot.
+   * Fails with the console's tail on a missed milestone.
+   *
+   * @example dagger call smoke-boot --key=file:./db.key --cert=./db.crt export --path=out/boot
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param key Secure Boot signing key (PEM)
+   * @param cert its certificate (PEM)
+   * @param nonce any new value forces a fresh boot instead of a cached one
+   */
+  @func()
+  async smokeBoot(kernelSource?: Directory, key?: Secret, cert?: File, nonce = ""): Promise<Directory> {
+    const ctx = await this.context();
+    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
+    const signing = key && cert ? { key, cert } : undefined;
+    const boot = await smokeBoot(ctx, kernel.bzImage, await this.initramfs(), signing, nonce);
+    return reportDirectory(boot);
+  }
+
+  /**
+   * Everything: the signed UKI (kios.efi), the unsigned one, the kernel
+   * modules, the smoke boot's report (Markdown and SVG timeline) and
+   * SHA256SUMS.
+   *
+   * @example dagger call build --key=file:./db.key --cert=./db.crt export --path=out
+   * @param key Secure Boot signing key (PEM)
+   * @param cert its certificate (PEM)
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   */
+  @func()
+  async build(key: Secret, cert: File, kernelSource?: Directory): Promise<Directory> {
+    const ctx = await this.context();
+    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
+    const initramfs = await this.initramfs();
+    const unsigned = nodeUki(ctx, kernel.bzImage, [initramfs]);
+    const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, { key, cert });
+    return releaseDirectory(ctx, {
+      signed: signEfi(ctx, unsigned, key, cert),
+      unsigned,
+      modules: kernel.modules,
+      report: reportDirectory(boot),
+    });
+  }
+
+  /** The given kernel source; offline, Debian's; else undefined (the pinned upstream tarball). */
+  private kernelSource(ctx: StageContext, given?: Directory): Directory | undefined {
+    return given ?? (this.offline ? debianKernelSource(ctx) : undefined);
   }
 
   private async context(): Promise<StageContext> {

@@ -1,17 +1,24 @@
 /** Run the kiOS module's class against the real engine, the way `dagger call` would. */
+import type { Writable } from "node:stream";
 import { connection, dag } from "@dagger.io/dagger";
 import { Kios } from "../../.dagger/src/index.js";
 import { explainDaggerError } from "../../ci/dagger-errors.js";
 import { repoRoot } from "../../ci/engine-env.js";
 
-/** Calls `fn` with the module object built from this checkout in offline mode. */
-export async function withKios<T>(fn: (kios: Kios) => Promise<T>): Promise<T> {
+/**
+ * Calls `fn` with the module object built from this checkout in offline
+ * mode. `logOutput` receives the engine's progress log.
+ */
+export async function withKios<T>(fn: (kios: Kios) => Promise<T>, logOutput?: Writable): Promise<T> {
   let result: T | undefined;
   try {
-    await connection(async () => {
-      const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-      result = await fn(new Kios(source, true));
-    });
+    await connection(
+      async () => {
+        const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
+        result = await fn(new Kios(source, true));
+      },
+      logOutput ? { LogOutput: logOutput } : {},
+    );
   } catch (error) {
     throw explainDaggerError(error);
   }

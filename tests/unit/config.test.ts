@@ -52,6 +52,8 @@ describe("build.toml", () => {
     ["archive is a table", changed((t) => (t.base.offline_archive = { x: 1 })), "build.toml: base.offline_archive: expected string, found a table"],
     ["unknown key in [base]", changed((t) => (t.base.mirror = "x")), "build.toml: base.mirror: unknown key"],
     ["unknown section", changed((t) => (t.extra = {})), "build.toml: extra: unknown key"],
+    ["release version with a v", changed((t) => (t.release.version = "v0.1.0")),
+      'build.toml: release.version: expected a release version (X.Y.Z), found "v0.1.0"'],
     ["epoch as a string", changed((t) => (t.reproducible.source_date_epoch = "2026")),
       'build.toml: reproducible.source_date_epoch: expected number, found "2026"'],
     ["epoch before 1980", changed((t) => (t.reproducible.source_date_epoch = 5)),

@@ -20,6 +20,10 @@ export const BuildConfigSchema = z.strictObject({
     image: digestPinnedImage,
     offline_archive: archiveFileName,
   }),
+  /** The kiOS release this build makes (os-release VERSION_ID, SBAT). */
+  release: z.strictObject({
+    version: z.string().regex(/^\d+\.\d+\.\d+$/, { message: "a release version (X.Y.Z)" }),
+  }),
   /** What makes two builds give the same bytes. */
   reproducible: z.strictObject({
     source_date_epoch: z.int().min(315532800, { message: "a Unix time after 1980-01-01" }),

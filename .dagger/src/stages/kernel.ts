@@ -55,6 +55,8 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
   log("config checked: every fragment option is in the final .config; building (cached unless an input changed)");
 
   const out = toolchain
+    // Objects (and the signing key) live in memory: never in a layer, never exported.
+    .withMountedTemp(BUILD, { size: 8 * 1024 ** 3 })
     .withMountedCache("/ccache", ctx.cache("kernel-ccache"))
     .withEnvVariable("CCACHE_DIR", "/ccache")
     .withEnvVariable("CCACHE_MAXSIZE", "3G")

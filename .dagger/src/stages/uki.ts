@@ -4,7 +4,8 @@ import type { StageContext } from "../context.js";
 
 export interface UkiInputs {
   kernel: File;
-  initramfs: File;
+  /** Concatenated in order by the kernel when it unpacks them. */
+  initramfs: File[];
   cmdline: string;
   osRelease: string;
   /** The SBAT entry of the UKI's own component (systemd-stub's entries are added by ukify). */
@@ -15,12 +16,12 @@ export const ukiPackages = ["systemd-ukify", "systemd-boot-efi", "python3-pefile
 
 /** An unsigned UKI with the sections .linux .initrd .cmdline .osrel .uname .sbat. */
 export function buildUki(ctx: StageContext, inputs: UkiInputs): File {
-  return ctx
-    .toolchain(ukiPackages)
+  let c = ctx.toolchain(ukiPackages);
+  inputs.initramfs.forEach((file, i) => (c = c.withFile(`/uki/initramfs-${i}`, file)));
+  return c
     .withEnvVariable("SOURCE_DATE_EPOCH", String(ctx.config.reproducible.source_date_epoch))
     .withWorkdir("/uki")
     .withFile("bzImage", inputs.kernel)
-    .withFile("initramfs", inputs.initramfs)
     .withNewFile("cmdline", inputs.cmdline)
     .withNewFile("os-release", inputs.osRelease)
     .withNewFile("sbat.csv", inputs.sbat)
@@ -28,7 +29,7 @@ export function buildUki(ctx: StageContext, inputs: UkiInputs): File {
       "ukify",
       "build",
       "--linux=bzImage",
-      "--initrd=initramfs",
+      ...inputs.initramfs.map((_, i) => `--initrd=initramfs-${i}`),
       "--cmdline=@cmdline",
       "--os-release=@os-release",
       "--sbat=@sbat.csv",

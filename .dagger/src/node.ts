@@ -1,0 +1,122 @@
+/**
+ * The stages put together: a node's parts, its root filesystem and
+ * initramfs, its UKI, and the smoke boot that proves it works.
+ */
+import { dag, Directory, File, Secret } from "@dagger.io/dagger";
+import { BootReport, bootReport } from "./boot/report.js";
+import type { StageContext } from "./context.js";
+import { bootUki } from "./stages/boot.js";
+import { buildContainerd } from "./stages/containerd.js";
+import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
+import { pauseImage, smokeImage } from "./stages/images.js";
+import { buildInit } from "./stages/init.js";
+import { packInitramfs } from "./stages/initramfs.js";
+import { buildKubelet } from "./stages/kubelet.js";
+import { buildPause } from "./stages/pause.js";
+import { assembleRootfs } from "./stages/rootfs.js";
+import { buildRunc } from "./stages/runc.js";
+import { enrolledVars } from "./stages/secureboot.js";
+import { signEfi } from "./stages/sign.js";
+import { buildUki } from "./stages/uki.js";
+
+/** Everything in the root filesystem that a stage compiles. */
+export interface NodeParts {
+  init: File;
+  containerd: Directory;
+  runc: File;
+  kubelet: File;
+  pause: File;
+}
+
+export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
+  const [containerd, runc, kubelet, pause] = await Promise.all([
+    buildContainerd(ctx),
+    buildRunc(ctx),
+    buildKubelet(ctx),
+    buildPause(ctx),
+  ]);
+  return { init: buildInit(ctx), containerd, runc, kubelet, pause };
+}
+
+/** The root filesystem with the pause and smoke images preloaded and `staticPods` in place. */
+export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods = dag.directory()): Promise<Directory> {
+  const pause = pauseImage(ctx, parts.pause);
+  const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, smokeImage(ctx)]);
+  return assembleRootfs(
+    ctx,
+    { ...parts, store, sandboxImage: pause.ref, staticPods },
+    ctx.config.release.version,
+  );
+}
+
+/** The UKI's SBAT: the generation table header and kiOS's own entry. */
+export function sbat(version: string): string {
+  return [
+    "sbat,1,SBAT Version,sbat,1,https://github.com/rhboot/shim/blob/main/SBAT.md",
+    `kios,1,kiOS,kios,${version},https://github.com/kios-project/kios`,
+    "",
+  ].join("\n");
+}
+
+export function nodeUki(ctx: StageContext, kernel: File, initramfs: File[]): File {
+  return buildUki(ctx, {
+    kernel,
+    initramfs,
+    cmdline: ctx.config.kernel.cmdline,
+    osRelease: `NAME="kiOS"\nID=kios\nVERSION_ID=${ctx.config.release.version}\n`,
+    sbat: sbat(ctx.config.release.version),
+  });
+}
+
+/** A second initramfs that adds the smoke test's static pod to the node's. */
+export function smokeOverlay(ctx: StageContext): File {
+  const pod = ctx.source.file("manifests/smoke/smoke.yaml");
+  return packInitramfs(ctx, dag.directory().withFile("etc/kubernetes/manifests/kios-smoke.yaml", pod), { console: false });
+}
+
+/** PK and KEK made for one boot (their keys are thrown away) around the caller's db certificate. */
+export function throwawayCerts(ctx: StageContext, dbCert: File): Directory {
+  return ctx
+    .toolchain(["openssl"])
+    .withWorkdir("/certs")
+    .withFile("/certs/db.crt", dbCert)
+    .withExec([
+      "sh",
+      "-ec",
+      'for n in PK KEK; do openssl req -new -x509 -newkey rsa:2048 -nodes -sha256 -days 1 -subj "/CN=kiOS smoke $n/" -keyout /tmp/$n.key -out $n.crt 2>/dev/null; done; rm /tmp/*.key',
+    ])
+    .directory("/certs");
+}
+
+export interface SmokeBootResult {
+  report: BootReport;
+  console: string;
+}
+
+/**
+ * Boots the node with the smoke pod added: signed with `signing` and under
+ * Secure Boot (its certificate enrolled as db) when given, else unsigned with
+ * plain OVMF. Throws with the console tail on a missed milestone.
+ */
+export async function smokeBoot(
+  ctx: StageContext,
+  kernel: File,
+  initramfs: File,
+  signing?: { key: Secret; cert: File },
+  nonce?: string,
+): Promise<SmokeBootResult> {
+  let uki = nodeUki(ctx, kernel, [initramfs, smokeOverlay(ctx)]);
+  let secureBootVars: File | undefined;
+  if (signing) {
+    uki = signEfi(ctx, uki, signing.key, signing.cert);
+    secureBootVars = enrolledVars(ctx, throwawayCerts(ctx, signing.cert));
+  }
+  const run = await bootUki(ctx, {
+    uki,
+    secureBootVars,
+    powerdownAfter: "kios-smoke: done",
+    timeoutSeconds: 600,
+    nonce,
+  });
+  return { report: bootReport(run.console), console: run.console };
+}

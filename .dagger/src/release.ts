@@ -1,0 +1,40 @@
+/** What `build` hands out: the UKIs, the kernel modules, the boot report and SHA256SUMS. */
+import { dag, Directory, File } from "@dagger.io/dagger";
+import { bootReportMarkdown, bootReportSvg } from "./boot/report.js";
+import type { StageContext } from "./context.js";
+import type { SmokeBootResult } from "./node.js";
+
+export function reportDirectory(boot: SmokeBootResult): Directory {
+  return dag
+    .directory()
+    .withNewFile("report.md", bootReportMarkdown(boot.report))
+    .withNewFile("report.svg", bootReportSvg(boot.report))
+    .withNewFile("report.json", JSON.stringify(boot.report, null, 2) + "\n")
+    .withNewFile("console.log", boot.console);
+}
+
+export interface ReleaseParts {
+  signed: File;
+  unsigned: File;
+  /** modules_install output: lib/modules/<release>/. */
+  modules: Directory;
+  report: Directory;
+}
+
+/** The release directory, with SHA256SUMS over every file in it. */
+export function releaseDirectory(ctx: StageContext, parts: ReleaseParts): Directory {
+  const files = dag
+    .directory()
+    .withFile("kios.efi", parts.signed)
+    .withFile("kios-unsigned.efi", parts.unsigned)
+    .withDirectory("modules", parts.modules)
+    .withFile("boot-report.md", parts.report.file("report.md"))
+    .withFile("boot-report.svg", parts.report.file("report.svg"))
+    .withFile("boot-report.json", parts.report.file("report.json"));
+  return ctx
+    .toolchain([])
+    .withDirectory("/release", files)
+    .withWorkdir("/release")
+    .withExec(["sh", "-ec", "find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\\./||' | xargs sha256sum > SHA256SUMS"])
+    .directory("/release");
+}

@@ -1,0 +1,77 @@
+/**
+ * The node's root filesystem: /init, the runtime pieces and the kubelet in
+ * /bin (nothing else), /etc, and containerd's store with the preloaded
+ * images. Configuration files come from manifests/, rendered with
+ * build.toml's cluster options.
+ */
+import { dag, Directory, File } from "@dagger.io/dagger";
+import YAML from "yaml";
+import type { StageContext } from "../context.js";
+
+export interface RootfsParts {
+  init: File;
+  /** containerd and containerd-shim-runc-v2. */
+  containerd: Directory;
+  runc: File;
+  kubelet: File;
+  /** A tree holding var/lib/containerd with the preloaded images. */
+  store: Directory;
+  sandboxImage: string;
+  /** Static pod manifests for /etc/kubernetes/manifests. */
+  staticPods: Directory;
+}
+
+export function osRelease(version: string): string {
+  return [
+    'NAME="kiOS"',
+    "ID=kios",
+    `VERSION_ID=${version}`,
+    `PRETTY_NAME="kiOS ${version}"`,
+    'HOME_URL="https://github.com/kios-project/kios"',
+    "",
+  ].join("\n");
+}
+
+/** The kubelet configuration with build.toml's cluster domain. */
+export function kubeletConfig(template: string, clusterDomain: string): string {
+  const doc = YAML.parseDocument(template);
+  doc.set("clusterDomain", clusterDomain);
+  return doc.toString();
+}
+
+/** A static pod manifest moved to build.toml's pod namespace. */
+export function inNamespace(manifest: string, namespace: string): string {
+  const doc = YAML.parseDocument(manifest);
+  doc.setIn(["metadata", "namespace"], namespace);
+  return doc.toString();
+}
+
+export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, version: string): Promise<Directory> {
+  const manifests = ctx.source.directory("manifests");
+  const { cluster } = ctx.config;
+  const containerdConfig = (await manifests.file("containerd/config.toml").contents()).replace("@SANDBOX_IMAGE@", parts.sandboxImage);
+  const caBundle = ctx.toolchain([]).file("/etc/ssl/certs/ca-certificates.crt");
+  let root = dag
+    .directory()
+    .withFile("init", parts.init, { permissions: 0o755 })
+    .withFile("bin/containerd", parts.containerd.file("containerd"), { permissions: 0o755 })
+    .withFile("bin/containerd-shim-runc-v2", parts.containerd.file("containerd-shim-runc-v2"), { permissions: 0o755 })
+    .withFile("bin/runc", parts.runc, { permissions: 0o755 })
+    .withFile("bin/kubelet", parts.kubelet, { permissions: 0o755 })
+    .withDirectory("etc", manifests.directory("etc"))
+    .withNewFile("etc/os-release", osRelease(version))
+    .withFile("etc/ssl/certs/ca-certificates.crt", caBundle)
+    .withNewFile("etc/containerd/config.toml", containerdConfig)
+    .withNewFile("etc/kubernetes/config.yaml", kubeletConfig(await manifests.file("kubernetes/config.yaml").contents(), cluster.domain))
+    .withNewDirectory("etc/kubernetes/manifests")
+    .withNewDirectory("etc/kubernetes/pki")
+    .withDirectory("var/lib/containerd", parts.store.directory("var/lib/containerd"));
+  for (const name of await parts.staticPods.entries()) {
+    const text = await parts.staticPods.file(name).contents();
+    root = root.withNewFile(`etc/kubernetes/manifests/${name}`, inNamespace(text, cluster.pod_namespace));
+  }
+  for (const dir of ["dev", "proc", "sys", "run", "tmp", "var/log", "var/tmp", "var/cache", "var/run", "var/lib/kubelet"]) {
+    root = root.withNewDirectory(dir);
+  }
+  return root;
+}
