@@ -6,12 +6,14 @@
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../ci/engine-env.js";
+import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
 
 export type Figures = Record<string, number>;
 
 const groups: Record<string, () => Promise<Figures>> = {
   engine: engineFigures,
+  components: componentFigures,
 };
 
 async function main(): Promise<void> {

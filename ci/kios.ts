@@ -23,17 +23,21 @@ interface Call {
   output: string;
 }
 
+/** dagger call's kebab-case names to the TypeScript names: smoke-boot -> smokeBoot. */
+const camelCase = (name: string) => name.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+
 function parseCommandLine(argv: string[]): Call {
-  const [fn, ...rest] = argv;
-  if (!fn || fn.startsWith("-")) throw new Error("usage: npm run kios -- <function> [--arg value ...] [--output PATH]");
+  const [name, ...rest] = argv;
+  if (!name || name.startsWith("-")) throw new Error("usage: npm run kios -- <function> [--arg value ...] [--output PATH]");
+  const fn = camelCase(name);
   const named = new Map<string, string>();
   let output = "out";
   for (let i = 0; i < rest.length; i += 2) {
     const [flag, value] = [rest[i], rest[i + 1]];
     if (!flag.startsWith("--") || value === undefined) throw new Error(`expected --name value, found ${JSON.stringify(flag)}`);
-    const name = flag.slice(2).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    if (name === "output") output = value;
-    else named.set(name, value);
+    const arg = camelCase(flag.slice(2));
+    if (arg === "output") output = value;
+    else named.set(arg, value);
   }
   return { fn, named, output };
 }

@@ -6,10 +6,9 @@ import { argument, CacheVolume, Container, dag, Directory, File, func, object, S
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
-import { nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { buildInit } from "./stages/init.js";
-import { packInitramfs } from "./stages/initramfs.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
 import { buildKernel } from "./stages/kernel.js";
@@ -179,14 +178,15 @@ export class Kios {
   }
 
   /**
-   * The root filesystem as a reproducible zstd-compressed cpio.
+   * The root filesystem as reproducible zstd-compressed cpio archives, concatenated
+   * (the payload of /bin and the image store, then the rest).
    *
    * @example dagger call initramfs export --path=out/initramfs.cpio.zst
    */
   @func()
   async initramfs(): Promise<File> {
     const ctx = await this.context();
-    return packInitramfs(ctx, await nodeRootfs(ctx, await nodeParts(ctx)));
+    return nodeInitramfs(ctx, await nodeRootfs(ctx, await nodeParts(ctx)));
   }
 
   /**

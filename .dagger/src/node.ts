@@ -49,6 +49,27 @@ export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods
   );
 }
 
+/**
+ * The initramfs, as two concatenated archives (the kernel unpacks both):
+ * the large, rarely changing payload (/bin and containerd's store) and the
+ * rest (/init, /etc...), so that changing the init or a config file
+ * recompresses only the small one.
+ */
+export function nodeInitramfs(ctx: StageContext, rootfs: Directory): File {
+  const heavy = ["bin", "var/lib/containerd"];
+  let payload = dag.directory();
+  for (const dir of heavy) payload = payload.withDirectory(dir, rootfs.directory(dir));
+  let rest = rootfs;
+  for (const dir of heavy) rest = rest.withoutDirectory(dir);
+  const parts = [packInitramfs(ctx, payload, { console: false }), packInitramfs(ctx, rest)];
+  return ctx
+    .toolchain([])
+    .withFile("/parts/0", parts[0])
+    .withFile("/parts/1", parts[1])
+    .withExec(["sh", "-c", "cat /parts/0 /parts/1 > /initramfs.cpio.zst"])
+    .file("/initramfs.cpio.zst");
+}
+
 /** The UKI's SBAT: the generation table header and kiOS's own entry. */
 export function sbat(version: string): string {
   return [

@@ -26,18 +26,21 @@ export function pauseImage(ctx: StageContext, pause: File): ImageArchive {
 
 export const smokeImagePackages = ["busybox-static"];
 
-/** Debian's static busybox with its applets linked in /bin: enough for the smoke pod's script. */
+/**
+ * Debian's static busybox with its applets linked in /bin: enough for the
+ * smoke pod's script. Built from an empty container so that the image holds
+ * only those files (a directory taken from another container would carry
+ * that container's layers along).
+ */
 export function smokeImage(ctx: StageContext): ImageArchive {
-  const rootfs = ctx
-    .toolchain(smokeImagePackages)
-    .withExec([
-      "sh",
-      "-ec",
-      'mkdir -p /image/bin; cp /bin/busybox /image/bin/busybox; for a in $(/bin/busybox --list); do [ "$a" = busybox ] || ln -s busybox "/image/bin/$a"; done',
-    ])
-    .directory("/image");
+  const busybox = ctx.toolchain(smokeImagePackages).file("/bin/busybox");
   return {
     ref: "kios.local/smoke:1",
-    archive: dag.container().withRootfs(rootfs).withEntrypoint(["/bin/sh"]).asTarball(),
+    archive: dag
+      .container()
+      .withFile("/bin/busybox", busybox, { permissions: 0o755 })
+      .withExec(["/bin/busybox", "--install", "-s", "/bin"])
+      .withEntrypoint(["/bin/sh"])
+      .asTarball(),
   };
 }

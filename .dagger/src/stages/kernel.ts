@@ -5,7 +5,8 @@
  * reproducible build of bzImage and the signed modules tree, with ccache in
  * a Dagger cache volume so a rebuild after a fragment change is fast.
  */
-import { Container, dag, Directory, ExecError, File } from "@dagger.io/dagger";
+import { createHash } from "node:crypto";
+import { CacheSharingMode, Container, dag, Directory, ExecError, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import { describeUnmet, unmetRequests } from "./kernel-config.js";
 
@@ -55,12 +56,16 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
   log("config checked: every fragment option is in the final .config; building (cached unless an input changed)");
 
   const out = toolchain
-    // Objects (and the signing key) live in memory: never in a layer, never exported.
-    .withMountedTemp(BUILD, { size: 8 * 1024 ** 3 })
+    // kbuild's output directory persists, so a changed fragment recompiles
+    // only what depends on the changed options. One build at a time uses it;
+    // the build script empties it when the key (source and toolchain) changes.
+    .withMountedCache(BUILD, ctx.cache("kernel-build"), { sharing: CacheSharingMode.Locked })
+    .withEnvVariable("KIOS_BUILD_KEY", await buildKey(ctx, src))
+    // ccache refills a new or emptied build directory quickly.
     .withMountedCache("/ccache", ctx.cache("kernel-ccache"))
     .withEnvVariable("CCACHE_DIR", "/ccache")
     .withEnvVariable("CCACHE_MAXSIZE", "3G")
-    // The build dir and generated headers are new on every run: compare them by content.
+    // Generated headers are rewritten on every fresh build: compare them by content.
     .withEnvVariable("CCACHE_SLOPPINESS", "include_file_mtime,include_file_ctime")
     .withEnvVariable("CCACHE_STATSLOG", "/tmp/ccache-stats.log")
     .withFile("/tmp/checked.config", config)
@@ -90,6 +95,17 @@ async function readFragments(dir: Directory): Promise<Fragment[]> {
 /** Only the fragments' text goes into the config step, so other files in kernel/ do not bust its cache. */
 function fragmentDirectory(fragments: Fragment[]): Directory {
   return fragments.reduce((dir, f) => dir.withNewFile(f.file, f.text), dag.directory());
+}
+
+/**
+ * What a kept build directory must have been built from to be reused: the
+ * source's content digest and the toolchain pins. Anything else that changes
+ * (the .config, the kbuild stamps) kbuild itself notices.
+ */
+async function buildKey(ctx: StageContext, src: Directory): Promise<string> {
+  const pins = KERNEL_PACKAGES.map((p) => `${p}=${ctx.config.debian.packages[p]}`);
+  const key = JSON.stringify({ source: await src.digest(), pins, base: ctx.config.base });
+  return createHash("sha256").update(key).digest("hex");
 }
 
 /** Awaits a step; a failed command becomes an error with the end of its output. */
@@ -155,23 +171,35 @@ ${MAKE} -s olddefconfig
 function buildScript(): string {
   return `${PRELUDE}
 set -o pipefail
-mkdir -p ${BUILD} ${OUT}
+mkdir -p ${OUT}
 build() {
-cp /tmp/checked.config ${BUILD}/.config
 jobs=$(nproc)
 phase "kernel $(make -s -C ${SRC} kernelversion), $jobs jobs, KBUILD_BUILD_TIMESTAMP=$KBUILD_BUILD_TIMESTAMP"
 phase "toolchain: $(gcc --version | head -1); installed $(grep Start-Date /var/log/apt/history.log | tail -1)"
+# A build directory from another source or toolchain, or one a killed build
+# left behind (.kios-dirty), is emptied; ccache then refills it.
+if [ "$(cat ${BUILD}/.kios-key 2>/dev/null)" != "$KIOS_BUILD_KEY" ] || [ -e ${BUILD}/.kios-dirty ]; then
+  phase "new build directory"
+  find ${BUILD} -mindepth 1 -delete
+  echo "$KIOS_BUILD_KEY" >${BUILD}/.kios-key
+else
+  phase "reusing the build directory: kbuild recompiles what the changes touch"
+fi
+touch ${BUILD}/.kios-dirty
+# An unchanged .config keeps its time stamp, so kbuild sees nothing to redo.
+cmp -s /tmp/checked.config ${BUILD}/.config || cp /tmp/checked.config ${BUILD}/.config
 phase "make bzImage modules"
 ${MAKE} -j"$jobs" bzImage modules
 # Building must not have changed the checked configuration.
 cmp ${BUILD}/.config /tmp/checked.config || { echo "the build changed the checked .config" >&2; exit 1; }
 phase "make modules_install (signs the modules)"
 ${MAKE} -s INSTALL_MOD_PATH=${OUT}/modules INSTALL_MOD_STRIP=1 modules_install
+rm -f ${BUILD}/.kios-dirty
 # Links back into this build container mean nothing outside it.
 rm -f ${OUT}/modules/lib/modules/*/build ${OUT}/modules/lib/modules/*/source
 cp ${BUILD}/arch/x86/boot/bzImage ${OUT}/bzImage
 cp ${BUILD}/.config ${OUT}/config
-phase "done: release $(cat ${BUILD}/include/config/kernel.release), bzImage $(stat -c %s ${OUT}/bzImage) bytes, $(find ${OUT}/modules -name '*.ko*' | wc -l) modules"
+phase "done: release $(cat ${BUILD}/include/config/kernel.release), bzImage $(stat -c %s ${OUT}/bzImage) bytes, $(find ${OUT}/modules -name '*.ko' | wc -l) modules, $(find ${BUILD} -name '*.o' | wc -l) objects in the build directory"
 echo "ccache statistics of this build:"
 ccache --print-log-stats
 }
