@@ -11,6 +11,8 @@
  * and File results are exported to --output (default ./out), Container
  * results are built, other results are printed.
  */
+import fs from "node:fs";
+import path from "node:path";
 import { connection, Container, dag, Directory, File } from "@dagger.io/dagger";
 import { Kios } from "../.dagger/src/index.js";
 import { explainDaggerError } from "./dagger-errors.js";
@@ -42,26 +44,46 @@ function parseCommandLine(argv: string[]): Call {
   return { fn, named, output };
 }
 
-function convert(arg: SchemaArg, text: string): unknown {
+/** An argument's value; objects are made inside the engine session, hence a thunk. */
+type Value = () => unknown;
+
+function convert(arg: SchemaArg, text: string): Value {
+  const bad = (expected: string) => new Error(`--${arg.name}: expected ${expected}, found ${JSON.stringify(text)}`);
   switch (arg.type.kind) {
-    case "LIST_KIND":
-      return text === "" ? [] : text.split(",");
+    case "LIST_KIND": {
+      const list = text === "" ? [] : text.split(",");
+      return () => list;
+    }
     case "BOOLEAN_KIND":
-      if (text !== "true" && text !== "false") throw new Error(`--${arg.name}: expected true or false, found ${JSON.stringify(text)}`);
-      return text === "true";
+      if (text !== "true" && text !== "false") throw bad("true or false");
+      return () => text === "true";
     case "INTEGER_KIND":
     case "FLOAT_KIND":
-      if (Number.isNaN(Number(text))) throw new Error(`--${arg.name}: expected a number, found ${JSON.stringify(text)}`);
-      return Number(text);
+      if (Number.isNaN(Number(text))) throw bad("a number");
+      return () => Number(text);
     case "STRING_KIND":
-      return text;
-    default:
-      throw new Error(`--${arg.name}: arguments of type ${arg.type.name ?? arg.type.kind} cannot be given offline`);
+      return () => text;
+    case "OBJECT_KIND":
+      switch (arg.type.name) {
+        case "File":
+          if (!fs.statSync(text, { throwIfNoEntry: false })?.isFile()) throw bad("a file");
+          return () => dag.host().file(path.resolve(text));
+        case "Directory":
+          if (!fs.statSync(text, { throwIfNoEntry: false })?.isDirectory()) throw bad("a directory");
+          return () => dag.host().directory(path.resolve(text));
+        case "Secret": {
+          const m = /^(file|env):(.+)$/.exec(text);
+          if (!m) throw bad("file:PATH or env:NAME");
+          const uri = m[1] === "file" ? `file://${path.resolve(m[2])}` : `env://${m[2]}`;
+          return () => dag.secret(uri);
+        }
+      }
   }
+  throw new Error(`--${arg.name}: arguments of type ${arg.type.name ?? arg.type.kind} cannot be given offline`);
 }
 
 /** Positional arguments for the method, in its declared order. */
-async function positionalArgs(call: Call): Promise<unknown[]> {
+async function positionalArgs(call: Call): Promise<(Value | undefined)[]> {
   const method = (await scanModule()).objects.Kios.methods[call.fn];
   if (!method) throw new Error(`no function ${JSON.stringify(call.fn)} in the kios module`);
   const declared = Object.values(method.arguments);
@@ -81,7 +103,7 @@ async function main(): Promise<void> {
     async () => {
       const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
       const kios = new Kios(source, true) as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>;
-      const result = await kios[call.fn](...args);
+      const result = await kios[call.fn](...args.map((value) => value?.()));
       if (result instanceof Directory || result instanceof File) console.log(await result.export(call.output));
       else if (result instanceof Container) console.log(`built container ${await result.sync().then((c) => c.id())}`);
       else console.log(result);
