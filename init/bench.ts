@@ -9,6 +9,7 @@
  *   three boots with `quiet` so that console printing is not counted.
  */
 import { stat, readFile } from "node:fs/promises";
+import { bootstrapEngine } from "../ci/engine-env.js";
 import { initExecutable, initTestAssets } from "../tests/support/init-exe.js";
 import { Pid1, waitFor } from "./test/namespace.js";
 import { Vm } from "./test/qemu.js";
@@ -72,6 +73,8 @@ export async function initFigures(): Promise<InitFigures> {
   };
 }
 
+// npx tsx init/bench.ts: brings the engine up (as the tests' global setup does), then prints the figures.
 if (import.meta.url === `file://${process.argv[1]}`) {
+  Object.assign(process.env, await bootstrapEngine());
   console.log(JSON.stringify(await initFigures(), null, 2));
 }

@@ -18,6 +18,7 @@ describe("boot", () => {
   it("runs every upstream step in order", async () => {
     const { sys } = await boot({ "/etc/hostname": "node-a\n" });
     expect(steps(sys)).toEqual([
+      // (the root has a parent mount here: it stays where it is)
       // 2. mounts, with their flags (0x2 nosuid, 0x4 nodev, 0x8 noexec)
       "mount proc /proc proc 0xe -",
       "mount sysfs /sys sysfs 0xe -",
@@ -34,11 +35,11 @@ describe("boot", () => {
       "mount tmpfs /var/lib/kubelet tmpfs 0xe mode=0755",
       "mount - /var/lib/kubelet - 0x100000 -", // shared
       "mount - / - 0x104000 -", // recursively shared, last
-      // 3. loopback
-      "up lo",
       // 4. the runtime, logging to its pipe, with PATH=/bin
       "mkfifo /var/run/containerd.log 600",
       "spawn 100 /bin/containerd --config /etc/containerd/config.toml [PATH=/bin HOME=/] > /var/run/containerd.log",
+      // 3. loopback, once the runtime is on its way
+      "up lo",
       // 5. forwarding
       'write /proc/sys/net/ipv4/ip_forward "1\\n"',
       'write /proc/sys/net/ipv6/conf/all/forwarding "1\\n"',
@@ -56,7 +57,10 @@ describe("boot", () => {
     expect(sys.files.has("/init")).toBe(false);
 
     // 10. the kubelet starts once the socket appears, hostname first.
+    expect(sys.log).not.toContain("<5>kiOS: containerd ready\n");
     sys.create("/run/containerd/containerd.sock");
+    expect(sys.log.slice(-2)[0]).toBe("<5>kiOS: containerd ready\n");
+    expect(sys.log.at(-1)).toMatch(/^<6>kiOS: started kubelet \(pid 101\): /);
     expect(steps(sys).slice(-3)).toEqual([
       "sethostname node-a",
       "mkfifo /var/run/kubelet.log 600",
@@ -93,6 +97,15 @@ describe("boot", () => {
     const { sys } = await boot();
     expect(sys.log[0]).toBe("<5>kiOS: init starting\n");
     for (const record of sys.log) expect(record).toMatch(/^<[0-7]>kiOS: [^\n]*\n$/);
+  });
+
+  it("logs the smoke boot's milestones, in order, with stable texts", async () => {
+    const { sys } = await boot();
+    sys.create("/run/containerd/containerd.sock");
+    const milestones = ["<5>kiOS: init starting", "<6>kiOS: started containerd ", "<5>kiOS: containerd ready", "<6>kiOS: started kubelet "];
+    const at = milestones.map((m) => sys.log.findIndex((record) => record.startsWith(m)));
+    expect(at.every((i) => i >= 0), JSON.stringify(sys.log)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
   });
 
   it("goes on booting when a step fails, and logs the failure", async () => {

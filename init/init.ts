@@ -5,6 +5,7 @@
  */
 import { kmsgLog, why, type Log } from "./log.js";
 import { enableForwarding, mountFilesystems, unmountAll } from "./mounts.js";
+import { INIT_EXECUTABLE, moveRootToTmpfs } from "./root.js";
 import { RUNTIME_SOCKET, services } from "./services.js";
 import { Supervisor } from "./supervisor.js";
 import type { PowerAction, Signal, Sys } from "./sys.js";
@@ -21,18 +22,25 @@ interface ShutdownPhase {
   run(init: Init): void | Promise<void>;
 }
 
-/** Boot, in order (upstream steps 2 to 10; step 1 is the log itself). */
+/** Boot, in order: the root first (root.ts), then upstream steps 2 to 10 (1 is the log; 3 comes after 4). */
 export const bootPhases: Phase[] = [
+  { name: "move root to tmpfs", run: (i) => moveRootToTmpfs(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
-  { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
   { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
+  // Loopback after the runtime's exec (upstream: before), off the path to it: containerd binds
+  // 127.0.0.1 (CRI streaming) only after its Go runtime, config and plugins are up, much later.
+  { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
   { name: "enable forwarding", run: (i) => enableForwarding(i.sys, i.log) },
   { name: "open system socket", run: (i) => i.socket.open() },
   { name: "handle signals", run: (i) => i.handleSignals() },
   { name: "hide init", run: (i) => hide(i.sys) },
   {
     name: "start kubelet once the runtime socket exists",
-    run: (i) => i.sys.whenExists(RUNTIME_SOCKET, () => i.supervisor.start("kubelet")),
+    run: (i) =>
+      i.sys.whenExists(RUNTIME_SOCKET, () => {
+        i.log.notice("containerd ready");
+        i.supervisor.start("kubelet");
+      }),
   },
 ];
 
@@ -64,10 +72,10 @@ export const shutdownPhases: ShutdownPhase[] = [
   { name: "sync", run: (i) => i.sys.sync() },
 ];
 
-/** Boot step 8: the process is renamed and its executable removed. */
+/** Boot step 8: the process is renamed and its executable removed (a root moved to tmpfs left it behind). */
 export function hide(sys: Sys): void {
   sys.setProcessName("kiOS");
-  sys.unlink("/init");
+  if (sys.exists(INIT_EXECUTABLE)) sys.unlink(INIT_EXECUTABLE);
 }
 
 type State = "running" | "draining" | "stopping";

@@ -55,6 +55,15 @@ export interface Sys {
 
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
   umount(target: string, flags: number): void;
+  /** The unique ids of the mount of / and of its parent mount (statmount(2)). */
+  rootMount(): { id: number; parent: number };
+  /**
+   * Copies the whole tree of / (not crossing into other mounts) but the
+   * absolute paths in `leaveBehind` into a new tmpfs, makes it the root
+   * (switch_root) and deletes the old root's files. Only for an in-memory
+   * root; a failed copy throws with nothing changed.
+   */
+  moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number };
   sethostname(name: string): void;
   /** Renames the calling process (comm and command line). */
   setProcessName(name: string): void;

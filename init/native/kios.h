@@ -22,6 +22,10 @@ extern size_t kios_argv_area_len;
 /* Throws Error("<call> <target>: <ERRNO>"). */
 JSValue kios_throw_errno(JSContext *ctx, const char *call, const char *target, int err);
 
+/* A JS array of strings as a NULL-terminated C array (NULL on error), and its release. */
+const char **kios_strings(JSContext *ctx, JSValueConst array);
+void kios_free_strings(JSContext *ctx, const char **strings);
+
 /* A string argument, freed by the caller with JS_FreeCString. */
 #define STRING_ARG(name, i)                                 \
     const char *name = JS_ToCString(ctx, argv[i]);          \
@@ -32,7 +36,7 @@ static inline int int_arg(JSContext *ctx, JSValueConst value, int32_t *out)
     return JS_ToInt32(ctx, out, value);
 }
 
-/* The module's functions (calls.c, processes.c, events.c). */
+/* The module's functions (calls.c, processes.c, events.c, root.c). */
 #define KIOS_FUNCTION(name) JSValue name(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv);
 KIOS_FUNCTION(js_kmsg)
 KIOS_FUNCTION(js_readFile)
@@ -64,5 +68,7 @@ KIOS_FUNCTION(js_close)
 KIOS_FUNCTION(js_acpiEventSocket)
 KIOS_FUNCTION(js_readAcpiEvents)
 KIOS_FUNCTION(js_now)
+KIOS_FUNCTION(js_rootMount)
+KIOS_FUNCTION(js_moveRootToTmpfs)
 
 #endif

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "kios.h"
@@ -19,6 +20,32 @@ JSValue kios_throw_errno(JSContext *ctx, const char *call, const char *target, i
     JS_DefinePropertyValueStr(ctx, error, "message", JS_NewString(ctx, message),
                               JS_PROP_WRITABLE | JS_PROP_CONFIGURABLE);
     return JS_Throw(ctx, error);
+}
+
+/* Free a NULL-terminated array of strings taken from a JS array. */
+void kios_free_strings(JSContext *ctx, const char **strings)
+{
+    if (!strings) return;
+    for (const char **s = strings; *s; s++) JS_FreeCString(ctx, *s);
+    free(strings);
+}
+
+const char **kios_strings(JSContext *ctx, JSValueConst array)
+{
+    uint32_t len;
+    JSValue length = JS_GetPropertyStr(ctx, array, "length");
+    int bad = JS_ToUint32(ctx, &len, length) < 0 || len > 4096;
+    JS_FreeValue(ctx, length);
+    if (bad) return NULL;
+    const char **strings = calloc((size_t)len + 1, sizeof *strings);
+    if (!strings) return NULL;
+    for (uint32_t i = 0; i < len; i++) {
+        JSValue item = JS_GetPropertyUint32(ctx, array, i);
+        strings[i] = JS_ToCString(ctx, item);
+        JS_FreeValue(ctx, item);
+        if (!strings[i]) { kios_free_strings(ctx, strings); return NULL; }
+    }
+    return strings;
 }
 
 static const JSCFunctionListEntry kios_functions[] = {
@@ -52,6 +79,8 @@ static const JSCFunctionListEntry kios_functions[] = {
     JS_CFUNC_DEF("acpiEventSocket", 0, js_acpiEventSocket),
     JS_CFUNC_DEF("readAcpiEvents", 1, js_readAcpiEvents),
     JS_CFUNC_DEF("now", 0, js_now),
+    JS_CFUNC_DEF("rootMount", 0, js_rootMount),
+    JS_CFUNC_DEF("moveRootToTmpfs", 1, js_moveRootToTmpfs),
 };
 
 static int kios_init(JSContext *ctx, JSModuleDef *m)

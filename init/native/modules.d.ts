@@ -48,4 +48,6 @@ declare module "kios" {
   export function acpiEventSocket(): number;
   export function readAcpiEvents(fd: number): AcpiEvent[];
   export function now(): number;
+  export function rootMount(): { id: number; parent: number };
+  export function moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number };
 }

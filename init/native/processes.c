@@ -24,37 +24,11 @@ static const struct { const char *name; int number; } signal_names[] = {
     { "SIGPWR", SIGPWR }, { "SIGKILL", SIGKILL },
 };
 
-/* Free a NULL-terminated array of strings taken from a JS array. */
-static void free_strings(JSContext *ctx, const char **strings)
-{
-    if (!strings) return;
-    for (const char **s = strings; *s; s++) JS_FreeCString(ctx, *s);
-    free(strings);
-}
-
-static const char **to_strings(JSContext *ctx, JSValueConst array)
-{
-    uint32_t len;
-    JSValue length = JS_GetPropertyStr(ctx, array, "length");
-    int bad = JS_ToUint32(ctx, &len, length) < 0 || len > 4096;
-    JS_FreeValue(ctx, length);
-    if (bad) return NULL;
-    const char **strings = calloc((size_t)len + 1, sizeof *strings);
-    if (!strings) return NULL;
-    for (uint32_t i = 0; i < len; i++) {
-        JSValue item = JS_GetPropertyUint32(ctx, array, i);
-        strings[i] = JS_ToCString(ctx, item);
-        JS_FreeValue(ctx, item);
-        if (!strings[i]) { free_strings(ctx, strings); return NULL; }
-    }
-    return strings;
-}
-
 JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val; (void)argc;
-    const char **args = to_strings(ctx, argv[0]);
-    const char **env = to_strings(ctx, argv[1]);
+    const char **args = kios_strings(ctx, argv[0]);
+    const char **env = kios_strings(ctx, argv[1]);
     const char *output = JS_ToCString(ctx, argv[2]);
     JSValue result;
     if (!args || !args[0] || !env || !output) {
@@ -84,8 +58,8 @@ JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *
     posix_spawnattr_destroy(&attr);
     result = err ? kios_throw_errno(ctx, "spawn", args[0], err) : JS_NewInt32(ctx, pid);
 out:
-    free_strings(ctx, args);
-    free_strings(ctx, env);
+    kios_free_strings(ctx, args);
+    kios_free_strings(ctx, env);
     JS_FreeCString(ctx, output);
     return result;
 }

@@ -71,6 +71,8 @@ export function nativeSys(): Sys {
     kill: k.kill,
     reap: k.reap,
     now: k.now,
+    rootMount: k.rootMount,
+    moveRootToTmpfs: k.moveRootToTmpfs,
 
     onSignal(handler) {
       const fd = k.signalFd();

@@ -7,7 +7,8 @@
  * tests) and to /dev/kmsg as "fake-<name>: ..." (QEMU tests read the console).
  *
  *   containerd  creates /run/containerd/containerd.sock (a listening socket).
- *   kubelet     reports what init set up ("probe ..."), connects to
+ *   kubelet     reports what init set up ("probe ...", including whether
+ *               runc could pivot_root from this root), connects to
  *               /run/system.sock and answers the shutdown event 0x01 with 0x02,
  *               like the kubelet's shutdown manager once pods are drained.
  *   both        record SIGTERM and exit, unless /etc/fake/<name>.ignore-term
@@ -22,7 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
 #include <sys/signalfd.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -68,6 +72,47 @@ static void read_text(const char *path, char *out, size_t size)
     for (char *p = out; *p; p++) if (*p == '\n' || *p == 0) *p = ' ';
 }
 
+/*
+ * What runc does to enter a container, in a throwaway mount namespace: a new
+ * root that is a mount point (a bind mount of a folder), pivot_root(".", ".")
+ * into it, the old root detached. Returns 0 or the errno that stopped it;
+ * pivot_root fails with EINVAL while / is the kernel's rootfs.
+ */
+static int try_pivot_root(void)
+{
+    if (unshare(CLONE_NEWNS) < 0) return errno;
+    if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) return errno;
+    /* A scratch tmpfs of this namespace only, so that nothing is left behind. */
+    if (mount("tmpfs", "/tmp", "tmpfs", 0, "mode=0700") < 0) return errno;
+    if (mkdir("/tmp/rootfs", 0755) < 0 || mkdir("/tmp/rootfs/marker", 0755) < 0) return errno;
+    if (mount("/tmp/rootfs", "/tmp/rootfs", NULL, MS_BIND, NULL) < 0) return errno;
+    if (chdir("/tmp/rootfs") < 0) return errno;
+    if (syscall(SYS_pivot_root, ".", ".") < 0) return errno;
+    if (umount2(".", MNT_DETACH) < 0) return errno;
+    if (chdir("/") < 0) return errno;
+    /* Inside: the new root's own content, nothing of the old one. */
+    return access("/marker", F_OK) == 0 && access("/bin", F_OK) != 0 ? 0 : EPROTO;
+}
+
+static const char *errname(int err)
+{
+    const char *name = strerrorname_np(err);
+    return name ? name : "unknown-errno";
+}
+
+static void probe_pivot_root(void)
+{
+    pid_t child = fork();
+    if (child == 0) _exit(try_pivot_root());
+    int status = 0;
+    if (child < 0 || waitpid(child, &status, 0) < 0) {
+        record("probe pivot-root %s", errname(errno));
+        return;
+    }
+    int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    record("probe pivot-root %s", code == 0 ? "ok" : code > 0 ? errname(code) : "crashed");
+}
+
 /* What init set up, as the kubelet sees it. */
 static void probe(void)
 {
@@ -97,6 +142,7 @@ static void probe(void)
     record("probe hostname %s", text);
     struct stat st;
     record("probe log-pipe %s", fstat(STDOUT_FILENO, &st) == 0 && S_ISFIFO(st.st_mode) ? "fifo" : "other");
+    probe_pivot_root();
 }
 
 /*

@@ -52,6 +52,10 @@ export class FakeSys implements Sys {
   private socketHandlers: SocketHandlers | null = null;
   private watches: { path: string; ready: () => void }[] = [];
   powerButtonMissing = false;
+  /** The mount of / (statmount): by default a root with a parent, like a chroot. */
+  root = { id: 2, parent: 1 };
+  /** Make moveRootToTmpfs fail like a full tmpfs would. */
+  moveRootFails = false;
 
   constructor(files: Record<string, string> = {}) {
     for (const [path, text] of Object.entries(files)) this.files.set(path, text);
@@ -90,6 +94,15 @@ export class FakeSys implements Sys {
   }
   umount(target: string, flags: number): void {
     this.calls.push(`umount ${target} ${flags}`);
+  }
+  rootMount(): { id: number; parent: number } {
+    return this.root;
+  }
+  moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number } {
+    this.calls.push(`move root to tmpfs, leaving ${leaveBehind.join(" ")}`);
+    if (this.moveRootFails) throw new Error("copy /bin/kubelet: ENOSPC");
+    for (const path of leaveBehind) this.files.delete(path);
+    return { files: 42, bytes: 3 * 1048576 };
   }
   sethostname(name: string): void {
     this.calls.push(`sethostname ${name}`);

@@ -2,6 +2,8 @@
  * The real init executable as PID 1 of a PID namespace (see namespace.ts):
  * supervision, reaping, every system socket command, the shutdown order.
  */
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { initExecutable, initTestAssets } from "../../tests/support/init-exe.js";
 import { Pid1, waitFor } from "./namespace.js";
@@ -46,6 +48,11 @@ describe("init as PID 1 of a namespace", () => {
     expect(await probe(pid1, "lo-flags")).toEqual(["0x9"]); // IFF_UP | IFF_LOOPBACK
     expect(await probe(pid1, "ipv4-forward")).toEqual(["1"]);
     expect(await probe(pid1, "ipv6-forward")).toEqual(["1"]);
+    // The chroot has a parent mount: the root stays where it is, every file in place, and runc can pivot.
+    for (const file of ["bin/containerd", "bin/kubelet", "etc/hostname", "etc/containerd/config.toml"]) {
+      expect(existsSync(join(pid1.root, file)), file).toBe(true);
+    }
+    expect(await probe(pid1, "pivot-root")).toEqual(["ok"]);
     const mounts = new Map(
       (await probe(pid1, "mount")).map((line) => {
         const fields = line.split(" ");

@@ -39,9 +39,14 @@ describe("init as PID 1 under QEMU", () => {
       probes(booted, "mount").map((line) => {
         const fields = line.split(" ");
         const dash = fields.indexOf("-");
-        return [fields[4], { options: fields[5]!.split(","), optional: fields.slice(6, dash).join(" "), fstype: fields[dash + 1] }];
+        return [fields[4], { id: fields[0], parent: fields[1], options: fields[5]!.split(","), optional: fields.slice(6, dash).join(" "), fstype: fields[dash + 1] }];
       }),
     );
+    // The root left the kernel's rootfs for a tmpfs mounted over it, so runc can pivot_root.
+    expect(booted).toMatch(/kiOS: moved \/ to a tmpfs: \d+ entries/);
+    expect(mounts.get("/")!.fstype).toBe("tmpfs");
+    expect(mounts.get("/")!.parent, "/ has a parent mount").not.toBe(mounts.get("/")!.id);
+    expect(probes(booted, "pivot-root")).toEqual(["ok"]);
     const expected: [string, string, boolean][] = [
       ["/proc", "proc", true], ["/sys", "sysfs", true], ["/dev", "devtmpfs", false], ["/dev/pts", "devpts", false],
       ["/sys/kernel/security", "securityfs", true], ["/sys/fs/cgroup", "cgroup2", true], ["/run", "tmpfs", true],
@@ -65,7 +70,11 @@ describe("init as PID 1 under QEMU", () => {
     expect(probes(booted, "pid1-cmdline")[0]).toMatch(/^kiOS\|*$/);
     expect(probes(booted, "hostname")).toEqual(["kios-qemu-test"]);
     expect(booted).toContain("fake-containerd: start pid=");
-    expect(booted).toContain("kiOS: started kubelet");
+    // The smoke boot's milestones, in order.
+    const milestones = ["Run /preload as init process", "kiOS: init starting", "kiOS: started containerd", "kiOS: containerd ready", "kiOS: started kubelet"]
+      .map((text) => booted.indexOf(text));
+    expect(milestones.every((i) => i >= 0), booted.slice(-3000)).toBe(true);
+    expect([...milestones].sort((a, b) => a - b)).toEqual(milestones);
 
     // The ACPI power button: init tells the kubelet, which answers 0x02; then the shutdown phases.
     await vm.monitor("system_powerdown");
