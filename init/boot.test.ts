@@ -35,11 +35,11 @@ describe("boot", () => {
       "mount tmpfs /var/lib/kubelet tmpfs 0xe mode=0755",
       "mount - /var/lib/kubelet - 0x100000 -", // shared
       "mount - / - 0x104000 -", // recursively shared, last
+      // 3. loopback
+      "up lo",
       // 4. the runtime, logging to its pipe, with PATH=/bin
       "mkfifo /var/run/containerd.log 600",
       "spawn 100 /bin/containerd --config /etc/containerd/config.toml [PATH=/bin HOME=/] > /var/run/containerd.log",
-      // 3. loopback, once the runtime is on its way
-      "up lo",
       // 5. forwarding
       'write /proc/sys/net/ipv4/ip_forward "1\\n"',
       'write /proc/sys/net/ipv6/conf/all/forwarding "1\\n"',

@@ -26,10 +26,8 @@ interface ShutdownPhase {
 export const bootPhases: Phase[] = [
   { name: "move root to tmpfs", run: (i) => moveRootToTmpfs(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
-  { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
-  // Loopback after the runtime's exec (upstream: before), off the path to it: containerd binds
-  // 127.0.0.1 (CRI streaming) only after its Go runtime, config and plugins are up, much later.
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
+  { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
   { name: "enable forwarding", run: (i) => enableForwarding(i.sys, i.log) },
   { name: "open system socket", run: (i) => i.socket.open() },
   { name: "handle signals", run: (i) => i.handleSignals() },
