@@ -3,6 +3,7 @@
  * Reads top to bottom; the steps' details live in mounts.ts, services.ts,
  * kubelet.ts and system-socket.ts.
  */
+import { bootOptions } from "./cmdline.js";
 import { kmsgLog, why, type Log } from "./log.js";
 import { enableForwarding, mountFilesystems, unmountAll } from "./mounts.js";
 import { INIT_EXECUTABLE, moveRootToTmpfs } from "./root.js";
@@ -26,6 +27,7 @@ interface ShutdownPhase {
 export const bootPhases: Phase[] = [
   { name: "move root to tmpfs", run: (i) => moveRootToTmpfs(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
+  { name: "read kernel command line", run: (i) => i.applyBootOptions() },
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
   { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
   { name: "enable forwarding", run: (i) => enableForwarding(i.sys, i.log) },
@@ -107,6 +109,15 @@ export class Init {
       }
     }
     this.log.notice("booted");
+  }
+
+  /** kiOS's options on the kernel command line (cmdline.ts). */
+  applyBootOptions(): void {
+    const options = bootOptions(this.sys.readFile("/proc/cmdline") ?? "");
+    if (options.serviceLogs) {
+      this.supervisor.logsTo = options.serviceLogs;
+      this.log.notice(`service output goes to ${options.serviceLogs} (kios.log=console)`);
+    }
   }
 
   handleSignals(): void {

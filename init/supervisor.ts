@@ -23,6 +23,8 @@ export class Supervisor {
   private readonly pendingStarts = new Map<string, () => void>();
   private readonly restartAtOnce = new Set<string>();
   private restarting = true;
+  /** When set, every service writes here instead of its log pipe. */
+  logsTo: string | null = null;
 
   constructor(
     private readonly sys: Sys,
@@ -41,15 +43,18 @@ export class Supervisor {
     } catch (error) {
       this.log.warn(`before starting ${name}: ${why(error)}`);
     }
-    try {
-      this.sys.mkfifo(svc.logPipe, 0o600);
-    } catch (error) {
-      this.log.warn(`log pipe ${svc.logPipe}: ${why(error)}`);
+    const output = this.logsTo ?? svc.logPipe;
+    if (!this.logsTo) {
+      try {
+        this.sys.mkfifo(svc.logPipe, 0o600);
+      } catch (error) {
+        this.log.warn(`log pipe ${svc.logPipe}: ${why(error)}`);
+      }
     }
     let argv: string[] = [];
     try {
       argv = svc.argv(this.sys);
-      const pid = this.sys.spawn(argv, SERVICE_ENV, svc.logPipe);
+      const pid = this.sys.spawn(argv, SERVICE_ENV, output);
       this.running.set(name, { pid, startedAt: this.sys.now() });
       this.log.info(`started ${name} (pid ${pid}): ${argv.join(" ")}`);
     } catch (error) {

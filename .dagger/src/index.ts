@@ -227,13 +227,14 @@ export class Kios {
    * @param key Secure Boot signing key (PEM)
    * @param cert its certificate (PEM)
    * @param nonce any new value forces a fresh boot instead of a cached one
+   * @param debug show containerd's and the kubelet's output on the console (kios.log=console)
    */
   @func()
-  async smokeBoot(kernelSource?: Directory, key?: Secret, cert?: File, nonce = ""): Promise<Directory> {
+  async smokeBoot(kernelSource?: Directory, key?: Secret, cert?: File, nonce = "", debug = false): Promise<Directory> {
     const ctx = await this.context();
     const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
     const signing = key && cert ? { key, cert } : undefined;
-    const boot = await smokeBoot(ctx, kernel.bzImage, await this.initramfs(), signing, nonce);
+    const boot = await smokeBoot(ctx, kernel.bzImage, await this.initramfs(), signing, nonce, debug);
     return reportDirectory(boot);
   }
 

@@ -79,11 +79,11 @@ export function sbat(version: string): string {
   ].join("\n");
 }
 
-export function nodeUki(ctx: StageContext, kernel: File, initramfs: File[]): File {
+export function nodeUki(ctx: StageContext, kernel: File, initramfs: File[], cmdline = ctx.config.kernel.cmdline): File {
   return buildUki(ctx, {
     kernel,
     initramfs,
-    cmdline: ctx.config.kernel.cmdline,
+    cmdline,
     osRelease: `NAME="kiOS"\nID=kios\nVERSION_ID=${ctx.config.release.version}\n`,
     sbat: sbat(ctx.config.release.version),
   });
@@ -125,8 +125,11 @@ export async function smokeBoot(
   initramfs: File,
   signing?: { key: Secret; cert: File },
   nonce?: string,
+  debug = false,
 ): Promise<SmokeBootResult> {
-  let uki = nodeUki(ctx, kernel, [initramfs, smokeOverlay(ctx)]);
+  // Debug: the services' output on the console (init/cmdline.ts).
+  const cmdline = ctx.config.kernel.cmdline + (debug ? " kios.log=console" : "");
+  let uki = nodeUki(ctx, kernel, [initramfs, smokeOverlay(ctx)], cmdline);
   let secureBootVars: File | undefined;
   if (signing) {
     uki = signEfi(ctx, uki, signing.key, signing.cert);

@@ -3,7 +3,7 @@ import type { Writable } from "node:stream";
 import { connection, dag } from "@dagger.io/dagger";
 import { Kios } from "../../.dagger/src/index.js";
 import { explainDaggerError } from "../../ci/dagger-errors.js";
-import { repoRoot } from "../../ci/engine-env.js";
+import { bootstrapEngine, repoRoot } from "../../ci/engine-env.js";
 
 /**
  * Calls `fn` with the module object built from this checkout in offline
@@ -11,6 +11,8 @@ import { repoRoot } from "../../ci/engine-env.js";
  */
 export async function withKios<T>(fn: (kios: Kios) => Promise<T>, logOutput?: Writable): Promise<T> {
   let result: T | undefined;
+  // The vitest global setup has done this; scripts (bench, probes) have not.
+  if (!process.env._EXPERIMENTAL_DAGGER_CLI_BIN) Object.assign(process.env, await bootstrapEngine());
   try {
     await connection(
       async () => {
