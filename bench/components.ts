@@ -10,14 +10,14 @@
  * The bench volumes are emptied afterwards so they keep no disk.
  */
 import { CacheVolume, connection, dag, File } from "@dagger.io/dagger";
-import { parseBuildConfig } from "../.dagger/src/config/index.js";
-import { StageContext, stageContext } from "../.dagger/src/context.js";
+import type { StageContext } from "../.dagger/src/context.js";
 import { Kios } from "../.dagger/src/index.js";
 import { buildContainerd } from "../.dagger/src/stages/containerd.js";
 import { buildKubelet } from "../.dagger/src/stages/kubelet.js";
 import { buildPause } from "../.dagger/src/stages/pause.js";
 import { buildRunc } from "../.dagger/src/stages/runc.js";
 import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
+import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -39,15 +39,7 @@ export async function componentFigures(): Promise<Figures> {
   const figures: Figures = {};
   await connection(async () => {
     const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-    // The same inputs the module's private context() uses.
-    const kios = new Kios(source, true);
-    const ctx = stageContext({
-      config: parseBuildConfig(await source.file("build.toml").contents()),
-      source,
-      base: kios.base,
-      offline: kios.offline,
-      aptCaches: { archives: kios.aptArchives, lists: kios.aptLists },
-    });
+    const ctx = await stageContextOf(new Kios(source, true));
     const run = `${process.pid}-${Date.now()}`;
     const volumes: CacheVolume[] = [];
     const fresh = (stage: string) => {

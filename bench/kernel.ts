@@ -13,12 +13,12 @@
  * - kernel.bzimage_bytes, kernel.modules_count.
  */
 import { CacheVolume, connection, dag } from "@dagger.io/dagger";
-import { parseBuildConfig } from "../.dagger/src/config/index.js";
-import { StageContext, stageContext } from "../.dagger/src/context.js";
+import type { StageContext } from "../.dagger/src/context.js";
 import { Kios } from "../.dagger/src/index.js";
 import { buildKernel, KernelBuild } from "../.dagger/src/stages/kernel.js";
 import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import { debianKernelSource } from "../tests/support/debian-kernel-source.js";
+import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 
 const seconds = (ms: number) => Math.round(ms / 100) / 10;
@@ -35,15 +35,8 @@ export async function kernelFigures(): Promise<Figures> {
   const figures: Figures = {};
   await connection(async () => {
     const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-    // The same inputs the module's private context() uses.
     const kios = new Kios(source, true);
-    const ctx = stageContext({
-      config: parseBuildConfig(await source.file("build.toml").contents()),
-      source,
-      base: kios.base,
-      offline: kios.offline,
-      aptCaches: { archives: kios.aptArchives, lists: kios.aptLists },
-    });
+    const ctx = await stageContextOf(kios);
     const kernelSource = await debianKernelSource(kios);
     const run = `${process.pid}-${Date.now()}`;
     const volumes: CacheVolume[] = [];
@@ -69,8 +62,9 @@ export async function kernelFigures(): Promise<Figures> {
         ...ctx,
         source: source.withNewFile("kernel/00-arch.config", `${arch}CONFIG_LOCALVERSION="-${tag}"\n`),
       });
-      // The shared build directory may hold another source's objects: a first
-      // change brings it to this one, the second is the rebuild measured.
+      // The kept build directory may hold another configuration's objects
+      // (Dagger served the warm call): a first change brings it to this one,
+      // the second is the rebuild measured.
       await buildKernel(changed(`a${run}`), kernelSource);
       figures["kernel.fragment_rebuild_s"] = (await timed(() => buildKernel(changed(`b${run}`), kernelSource))).s;
     } finally {

@@ -6,14 +6,24 @@
 import fs from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../ci/engine-env.js";
+import { bootstrapEngine } from "../ci/engine-env.js";
+import { initFigures } from "../init/bench.js";
+import { buildFigures } from "./build.js";
 import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
+import { kernelFigures } from "./kernel.js";
 
 export type Figures = Record<string, number>;
 
 const groups: Record<string, () => Promise<Figures>> = {
   engine: engineFigures,
   components: componentFigures,
+  kernel: kernelFigures,
+  init: async () => {
+    Object.assign(process.env, await bootstrapEngine());
+    return { ...(await initFigures()) };
+  },
+  build: buildFigures,
 };
 
 async function main(): Promise<void> {

@@ -7,7 +7,7 @@ import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
 import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
-import { releaseDirectory, reportDirectory } from "./release.js";
+import { buildRelease, reportDirectory } from "./release.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
@@ -251,16 +251,7 @@ export class Kios {
   @func()
   async build(key: Secret, cert: File, kernelSource?: Directory): Promise<Directory> {
     const ctx = await this.context();
-    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
-    const initramfs = await this.initramfs();
-    const unsigned = nodeUki(ctx, kernel.bzImage, [initramfs]);
-    const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, { key, cert });
-    return releaseDirectory(ctx, {
-      signed: signEfi(ctx, unsigned, key, cert),
-      unsigned,
-      modules: kernel.modules,
-      report: reportDirectory(boot),
-    });
+    return buildRelease(ctx, { kernelSource: this.kernelSource(ctx, kernelSource), key, cert });
   }
 
   /** The given kernel source; offline, Debian's; else undefined (the pinned upstream tarball). */

@@ -1,8 +1,32 @@
 /** What `build` hands out: the UKIs, the kernel modules, the boot report and SHA256SUMS. */
-import { dag, Directory, File } from "@dagger.io/dagger";
+import { dag, Directory, File, Secret } from "@dagger.io/dagger";
 import { bootReportMarkdown, bootReportSvg } from "./boot/report.js";
 import type { StageContext } from "./context.js";
-import type { SmokeBootResult } from "./node.js";
+import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
+import { buildKernel } from "./stages/kernel.js";
+import { signEfi } from "./stages/sign.js";
+
+/**
+ * The whole build: every stage, the UKI signed with `key`, a smoke boot of
+ * it under Secure Boot, and the release directory. `nonce` forces a fresh
+ * smoke boot.
+ */
+export async function buildRelease(
+  ctx: StageContext,
+  inputs: { kernelSource?: Directory; key: Secret; cert: File; nonce?: string },
+): Promise<Directory> {
+  const [kernel, parts] = await Promise.all([buildKernel(ctx, inputs.kernelSource), nodeParts(ctx)]);
+  const initramfs = nodeInitramfs(ctx, await nodeRootfs(ctx, parts));
+  const unsigned = nodeUki(ctx, kernel.bzImage, [initramfs]);
+  const signing = { key: inputs.key, cert: inputs.cert };
+  const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, signing, inputs.nonce);
+  return releaseDirectory(ctx, {
+    signed: signEfi(ctx, unsigned, inputs.key, inputs.cert),
+    unsigned,
+    modules: kernel.modules,
+    report: reportDirectory(boot),
+  });
+}
 
 export function reportDirectory(boot: SmokeBootResult): Directory {
   return dag

@@ -1,7 +1,8 @@
 /**
  * A reproducible, compressed newc cpio of a root tree: entries sorted, every
  * mtime SOURCE_DATE_EPOCH, owners root, plus /dev/console (the kernel opens
- * it for PID 1's stdio before any devtmpfs exists).
+ * it for PID 1's stdio before any devtmpfs exists) and /dev/kmsg (so the
+ * init's first messages, before it mounts /dev, carry the kernel's time stamp).
  */
 import { Directory, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
@@ -18,7 +19,7 @@ export function packInitramfs(ctx: StageContext, root: Directory, opts: { consol
       "sh",
       "-ec",
       [
-        opts.console === false ? ":" : "mkdir -p dev && mknod -m 600 dev/console c 5 1",
+        opts.console === false ? ":" : "mkdir -p dev && mknod -m 600 dev/console c 5 1 && mknod -m 644 dev/kmsg c 1 11",
         `find . -exec touch -h -d "@${epoch}" {} +`,
         "find . | LC_ALL=C sort | cpio -o -H newc --reproducible -R 0:0 --quiet | zstd -q -19 -T0 > /initramfs.cpio.zst",
       ].join("\n"),

@@ -6,7 +6,7 @@
  * a Dagger cache volume so a rebuild after a fragment change is fast.
  */
 import { createHash } from "node:crypto";
-import { CacheSharingMode, Container, dag, Directory, ExecError, File } from "@dagger.io/dagger";
+import { CacheSharingMode, CacheVolume, Container, dag, Directory, ExecError, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import { describeUnmet, unmetRequests } from "./kernel-config.js";
 
@@ -24,6 +24,8 @@ export interface KernelBuild {
   config: File;
   /** The build's log: phases with timings, kbuild's output, ccache statistics of this build. */
   log: File;
+  /** The kept kbuild output directory of this source and toolchain (holds the module signing key). */
+  buildDirectory: CacheVolume;
 }
 
 const SRC = "/src";
@@ -55,18 +57,23 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
   if (unmet.length) throw new Error(describeUnmet(unmet));
   log("config checked: every fragment option is in the final .config; building (cached unless an input changed)");
 
+  const key = await buildKey(ctx, src);
+  const buildDirectory = ctx.cache(`kernel-build-${key.slice(0, 16)}`);
   const out = toolchain
-    // kbuild's output directory persists, so a changed fragment recompiles
-    // only what depends on the changed options. One build at a time uses it;
-    // the build script empties it when the key (source and toolchain) changes.
-    .withMountedCache(BUILD, ctx.cache("kernel-build"), { sharing: CacheSharingMode.Locked })
-    .withEnvVariable("KIOS_BUILD_KEY", await buildKey(ctx, src))
+    // kbuild's output directory persists, one per source and toolchain, so a
+    // changed fragment recompiles only what depends on the changed options.
+    // One build at a time uses it.
+    .withMountedCache(BUILD, buildDirectory, { sharing: CacheSharingMode.Locked })
+    .withEnvVariable("KIOS_BUILD_KEY", key)
     // ccache refills a new or emptied build directory quickly.
     .withMountedCache("/ccache", ctx.cache("kernel-ccache"))
     .withEnvVariable("CCACHE_DIR", "/ccache")
     .withEnvVariable("CCACHE_MAXSIZE", "3G")
     // Generated headers are rewritten on every fresh build: compare them by content.
     .withEnvVariable("CCACHE_SLOPPINESS", "include_file_mtime,include_file_ctime")
+    // Hash the compiler's own dependency lists (kbuild asks for them) instead
+    // of running the preprocessor a second time on every cache miss.
+    .withEnvVariable("CCACHE_DEPEND", "1")
     .withEnvVariable("CCACHE_STATSLOG", "/tmp/ccache-stats.log")
     .withFile("/tmp/checked.config", config)
     .withExec(["bash", "-ec", buildScript()])
@@ -77,6 +84,7 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
     modules: out.directory("modules"),
     config: out.file("config"),
     log: out.file("build.log"),
+    buildDirectory,
   };
 }
 
@@ -98,9 +106,9 @@ function fragmentDirectory(fragments: Fragment[]): Directory {
 }
 
 /**
- * What a kept build directory must have been built from to be reused: the
- * source's content digest and the toolchain pins. Anything else that changes
- * (the .config, the kbuild stamps) kbuild itself notices.
+ * What a kept build directory was built from: the source's content digest
+ * and the toolchain pins. Anything else that changes (the .config, the
+ * kbuild stamps) kbuild itself notices.
  */
 async function buildKey(ctx: StageContext, src: Directory): Promise<string> {
   const pins = KERNEL_PACKAGES.map((p) => `${p}=${ctx.config.debian.packages[p]}`);
@@ -176,8 +184,9 @@ build() {
 jobs=$(nproc)
 phase "kernel $(make -s -C ${SRC} kernelversion), $jobs jobs, KBUILD_BUILD_TIMESTAMP=$KBUILD_BUILD_TIMESTAMP"
 phase "toolchain: $(gcc --version | head -1); installed $(grep Start-Date /var/log/apt/history.log | tail -1)"
-# A build directory from another source or toolchain, or one a killed build
-# left behind (.kios-dirty), is emptied; ccache then refills it.
+# A build directory a killed build left behind (.kios-dirty), or (should two
+# keys ever share a volume name) one of another key, is emptied; ccache then
+# refills it.
 if [ "$(cat ${BUILD}/.kios-key 2>/dev/null)" != "$KIOS_BUILD_KEY" ] || [ -e ${BUILD}/.kios-dirty ]; then
   phase "new build directory"
   find ${BUILD} -mindepth 1 -delete

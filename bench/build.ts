@@ -1,0 +1,127 @@
+/**
+ * Figures of the whole build (the module's `build`, with the test keys):
+ *
+ * - stages.cold_s: the kernel, containerd (+ shim), runc and the kubelet
+ *   built side by side, as `build` does, with empty compile caches (fresh Go
+ *   build, kernel build and ccache volumes of this run, which also change the
+ *   cache key of every step that mounts them). The apt layers, the Go module
+ *   cache and the unpacked kernel source stay warm.
+ * - build.cold_s: the same cold start through to the release directory
+ *   (stages, images, initramfs, UKI, signing, Secure Boot smoke boot).
+ * - stages.warm_s: the four stages again, nothing changed.
+ * - build.warm_init_change_s: `build` again after a change to the init's
+ *   source (a new comment in init/main.ts): init, initramfs, UKI and a new
+ *   smoke boot are redone, nothing else.
+ * - uki.signed_bytes and the boot.* figures of the cold build's report.
+ *
+ * The bench volumes are emptied afterwards so they keep no disk.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { CacheVolume, connection, dag, Directory } from "@dagger.io/dagger";
+import type { BootReport } from "../.dagger/src/boot/report.js";
+import type { StageContext } from "../.dagger/src/context.js";
+import { Kios } from "../.dagger/src/index.js";
+import { nodeParts } from "../.dagger/src/node.js";
+import { buildRelease } from "../.dagger/src/release.js";
+import { buildKernel } from "../.dagger/src/stages/kernel.js";
+import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
+import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
+import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
+import { stageContextOf } from "../tests/support/stage-context.js";
+import type { Figures } from "./run.js";
+
+const seconds = (ms: number) => Math.round(ms / 100) / 10;
+/** Compile caches a cold build starts without. */
+const COMPILE_CACHES = /^(go-build|kernel-build-.*|kernel-ccache)$/;
+
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; s: number }> {
+  const started = Date.now();
+  const result = await work();
+  return { result, s: seconds(Date.now() - started) };
+}
+
+/** The four compile stages, built side by side and waited for. */
+async function stages(ctx: StageContext): Promise<void> {
+  const [kernel, parts] = await Promise.all([buildKernel(ctx, debianKernelSource(ctx)), nodeParts(ctx)]);
+  await Promise.all([
+    kernel.bzImage.sync(),
+    parts.containerd.sync(),
+    parts.runc.sync(),
+    parts.kubelet.sync(),
+  ]);
+}
+
+/** The boot.* figures from a boot report's milestones. */
+export function bootFigures(report: BootReport): Figures {
+  const at = (name: string) => {
+    const m = report.milestones.find((x) => x.name === name);
+    if (!m) throw new Error(`boot report: no milestone "${name}"`);
+    return m.ms;
+  };
+  return {
+    "boot.kernel_to_init_ms": at("init started") - at("kernel banner"),
+    "boot.init_to_runtime_ms": report.initExecToRuntimeMs,
+    "boot.kernel_to_kubelet_ms": at("kubelet started") - at("kernel banner"),
+    "boot.kernel_to_pod_running_ms": at("static pod ran") - at("kernel banner"),
+    "boot.pid1_rss_kb": report.pid1RssKb,
+  };
+}
+
+export async function buildFigures(): Promise<Figures> {
+  Object.assign(process.env, await bootstrapEngine());
+  const figures: Figures = {};
+  const keys = makeTestKeys();
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-bench-build-"));
+  try {
+    await connection(async () => {
+      const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
+      const kios = new Kios(source, true);
+      const warm = await stageContextOf(kios);
+      const run = `${process.pid}-${Date.now()}`;
+      const volumes = new Map<string, CacheVolume>();
+      const cold: StageContext = {
+        ...warm,
+        cache: (name) => {
+          if (!COMPILE_CACHES.test(name)) return warm.cache(name);
+          if (!volumes.has(name)) volumes.set(name, dag.cacheVolume(`kios-bench-${run}-${name}`));
+          return volumes.get(name)!;
+        },
+      };
+      const signing = { key: dag.secret(`file://${keys.dbKeyPath}`), cert: dag.host().file(keys.certs.db) };
+      const release = (ctx: StageContext, nonce: string): Promise<Directory> =>
+        buildRelease(ctx, { kernelSource: debianKernelSource(ctx), ...signing, nonce }).then(async (d) => {
+          await d.sync();
+          return d;
+        });
+      try {
+        const started = Date.now();
+        figures["stages.cold_s"] = (await timed(() => stages(cold))).s;
+        const built = await release(cold, `cold-${run}`);
+        figures["build.cold_s"] = seconds(Date.now() - started);
+        figures["stages.warm_s"] = (await timed(() => stages(cold))).s;
+
+        await built.export(out);
+        figures["uki.signed_bytes"] = fs.statSync(path.join(out, "kios.efi")).size;
+        Object.assign(figures, bootFigures(JSON.parse(fs.readFileSync(path.join(out, "boot-report.json"), "utf8"))));
+
+        const main = await source.file("init/main.ts").contents();
+        const changed = { ...cold, source: source.withNewFile("init/main.ts", `${main}// bench ${run}\n`) };
+        figures["build.warm_init_change_s"] = (await timed(() => release(changed, `init-${run}`))).s;
+      } finally {
+        for (const volume of volumes.values()) {
+          await warm
+            .toolchain([])
+            .withMountedCache("/cache", volume)
+            .withExec(["find", "/cache", "-mindepth", "1", "-delete"])
+            .sync();
+        }
+      }
+    });
+  } finally {
+    keys.remove();
+    fs.rmSync(out, { recursive: true, force: true });
+  }
+  return figures;
+}

@@ -1,0 +1,134 @@
+/**
+ * The whole chain on the real engine: `build` compiles every stage, makes
+ * the initramfs and the UKI, signs it, smoke-boots it under Secure Boot in
+ * QEMU, and hands out the release directory.
+ */
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Writable } from "node:stream";
+import { dag } from "@dagger.io/dagger";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { BootReport } from "../../.dagger/src/boot/report.js";
+import { withKios } from "../support/kios.js";
+import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
+
+let keys: TestKeys;
+let out: string;
+let log = "";
+let report: BootReport;
+
+beforeAll(async () => {
+  keys = makeTestKeys();
+  out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-build-"));
+  const logSink = new Writable({
+    write(chunk, _enc, done) {
+      log += chunk.toString();
+      done();
+    },
+  });
+  await withKios(async (kios) => {
+    const key = dag.secret(`file://${keys.dbKeyPath}`);
+    await (await kios.build(key, dag.host().file(keys.certs.db))).export(out);
+  }, logSink);
+  report = JSON.parse(fs.readFileSync(path.join(out, "boot-report.json"), "utf8"));
+}, 3 * 60 * 60_000);
+
+afterAll(() => {
+  keys?.remove();
+  if (out) fs.rmSync(out, { recursive: true, force: true });
+});
+
+function filesUnder(dir: string): string[] {
+  return fs
+    .readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => path.relative(dir, path.join(e.parentPath, e.name)))
+    .sort();
+}
+
+describe("build", () => {
+  it("hands out the signed and unsigned UKIs, the modules, the boot report and SHA256SUMS", () => {
+    const files = filesUnder(out);
+    for (const f of ["kios.efi", "kios-unsigned.efi", "boot-report.md", "boot-report.svg", "boot-report.json", "SHA256SUMS"]) {
+      expect(files).toContain(f);
+    }
+    expect(files.some((f) => /^modules\/lib\/modules\/[^/]+\/kernel\/.+\.ko(\.\w+)?$/.test(f))).toBe(true);
+  });
+
+  it("lists every other file in SHA256SUMS with its real checksum", () => {
+    const sums = fs
+      .readFileSync(path.join(out, "SHA256SUMS"), "utf8")
+      .trim()
+      .split("\n")
+      .map((l) => l.split(/\s+/, 2) as [string, string]);
+    expect(sums.map(([, f]) => f).sort()).toEqual(filesUnder(out).filter((f) => f !== "SHA256SUMS"));
+    for (const [sum, file] of sums) {
+      expect(createHash("sha256").update(fs.readFileSync(path.join(out, file))).digest("hex"), file).toBe(sum);
+    }
+  });
+
+  it("signs kios.efi and leaves kios-unsigned.efi unsigned", async () => {
+    const verify = (file: string) =>
+      withKios(async (kios) =>
+        (await kios.toolchain(["sbsigntool"]))
+          .withFile("/x.efi", dag.host().file(path.join(out, file)))
+          .withFile("/db.crt", dag.host().file(keys.certs.db))
+          .withExec(["sbverify", "--cert", "/db.crt", "/x.efi"], { expect: "ANY" as never })
+          .exitCode(),
+      );
+    expect(await verify("kios.efi")).toBe(0);
+    expect(await verify("kios-unsigned.efi")).not.toBe(0);
+  }, 600_000);
+
+  it("smoke-booted through every milestone, in order, on the kernel's clock", () => {
+    expect(report.milestones.map((m) => m.name)).toEqual([
+      "kernel banner",
+      "init started",
+      "containerd ready",
+      "kubelet started",
+      "static pod ran",
+      "powered off",
+    ]);
+    const times = report.milestones.map((m) => m.ms);
+    expect([...times].sort((a, b) => a - b)).toEqual(times);
+    expect(report.initExecToRuntimeMs).toBeGreaterThan(0);
+    expect(report.pid1RssKb).toBeGreaterThan(0);
+  });
+
+  it("has only the runtime pieces and the kubelet in /bin", () => {
+    expect(report.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "runc"]);
+  });
+
+  it("mounts as specified: nosuid and noexec everywhere, nodev where no devices live", () => {
+    const options = (mp: string) => {
+      const m = report.mounts.find((x) => x.mountpoint === mp);
+      expect(m, `mount ${mp}`).toBeDefined();
+      return m!.options.split(",");
+    };
+    for (const mp of ["/proc", "/sys", "/run", "/tmp", "/var/cache", "/var/tmp", "/var/lib/kubelet", "/sys/fs/cgroup"]) {
+      expect(options(mp)).toEqual(expect.arrayContaining(["nosuid", "nodev", "noexec"]));
+    }
+    for (const mp of ["/dev", "/dev/pts"]) {
+      expect(options(mp)).toEqual(expect.arrayContaining(["nosuid", "noexec"]));
+      expect(options(mp)).not.toContain("nodev");
+    }
+  });
+
+  it("never shows the signing key: not in any output, not in the engine's log", () => {
+    const body = keys.dbKeyPem
+      .split("\n")
+      .filter((l) => l && !l.startsWith("-----"))
+      .filter((l) => l.length >= 40);
+    expect(body.length).toBeGreaterThan(5);
+    const hits: string[] = [];
+    for (const file of filesUnder(out)) {
+      const text = fs.readFileSync(path.join(out, file)).toString("latin1");
+      if (body.some((l) => text.includes(l))) hits.push(file);
+    }
+    if (body.some((l) => log.includes(l))) hits.push("engine log");
+    expect(log.length).toBeGreaterThan(1000);
+    expect(hits).toEqual([]);
+  });
+});

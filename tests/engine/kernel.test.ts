@@ -1,0 +1,238 @@
+/**
+ * The kernel stage on the real engine, built from Debian trixie's kernel
+ * source (the upstream tarball is out of reach offline): it boots under QEMU
+ * TCG to its version banner, its config has what Docker's check-config.sh
+ * calls generally necessary, its modules are signed, an unsatisfiable
+ * fragment fails the stage naming the option, a changed fragment rebuilds
+ * only the kernel and only what it touches, and ccache refills a new build
+ * directory.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { Directory } from "@dagger.io/dagger";
+import { describe, expect, it } from "vitest";
+import { parseBuildConfig } from "../../.dagger/src/config/index.js";
+import { Kios } from "../../.dagger/src/index.js";
+import { buildKernel } from "../../.dagger/src/stages/kernel.js";
+import { parseDotConfig } from "../../.dagger/src/stages/kernel-config.js";
+import { withDebianDownloads } from "../../.dagger/src/stages/toolchain.js";
+import { repoRoot } from "../../ci/engine-env.js";
+import { debianKernelSource, kernelVersion } from "../support/debian-kernel-source.js";
+import { withKios } from "../support/kios.js";
+import { stageContextOf } from "../support/stage-context.js";
+
+const config = parseBuildConfig(fs.readFileSync(path.join(repoRoot, "build.toml"), "utf8"));
+/** A cold build takes about 10 minutes on two shared cores; a warm one seconds. */
+const BUILD_TIMEOUT = 30 * 60_000;
+
+/** The kernel source tree with one fragment's text replaced. */
+function withFragment(kios: Kios, name: string, text: string): Kios {
+  return new Kios(kios.source.withNewFile(`kernel/${name}`, text), kios.offline);
+}
+
+/** The counters `ccache --print-log-stats` wrote at the end of a build log. */
+function ccacheStats(log: string): Record<string, number> {
+  const section = log.split("ccache statistics of this build:\n")[1];
+  if (!section) throw new Error("build log: no ccache statistics section");
+  return Object.fromEntries(
+    section
+      .split("\n")
+      .map((line) => /^(\w+)\t(\d+)$/.exec(line))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => [m[1], Number(m[2])]),
+  );
+}
+
+/** `date -u -d @epoch` in the C locale ("Thu Jan  1 00:00:00 UTC 2026"): KBUILD_BUILD_TIMESTAMP. */
+function dateUtc(epoch: number): string {
+  const d = new Date(epoch * 1000);
+  const day = ["Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"][d.getUTCDay()];
+  const month = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"][d.getUTCMonth()];
+  const time = d.toISOString().slice(11, 19);
+  return `${day} ${month} ${String(d.getUTCDate()).padStart(2, " ")} ${time} UTC ${d.getUTCFullYear()}`;
+}
+
+/** Compiler runs ccache saw: hits, misses and the ones it cannot cache. */
+function compilations(stats: Record<string, number>): number {
+  return ["direct_cache_hit", "preprocessed_cache_hit", "cache_miss", "unsupported_code_directive"]
+    .map((k) => stats[k] ?? 0)
+    .reduce((a, b) => a + b, 0);
+}
+
+describe("kernel stage", () => {
+  it("boots under QEMU TCG to the version banner of its source, stamped from build.toml", async () => {
+    const { version, console } = await withKios(async (kios) => {
+      const source = await debianKernelSource(kios);
+      const kernel = await kios.kernel(source);
+      const qemu = (await kios.toolchain(["qemu-system-x86"]))
+        .withFile("/boot/bzImage", kernel.file("bzImage"))
+        .withExec([
+          "sh",
+          "-c",
+          // panic=-1 reboots at the panic (no root file system), -no-reboot then exits QEMU.
+          `timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none ` +
+            `-kernel /boot/bzImage -append "${config.kernel.cmdline}"; echo "qemu exited: $?"`,
+        ]);
+      // SeaBIOS resets the terminal with escape sequences, on the banner's line too.
+      const output = (await qemu.stdout()).replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
+      return { version: await kernelVersion(source), console: output };
+    });
+    expect(version.startsWith(config.kernel.version.split(".").slice(0, 2).join(".") + ".")).toBe(true);
+    const { source_date_epoch, build_user, build_host } = config.reproducible;
+    // Each kernel line may start with its printk time stamp.
+    const line = "^(?:\\[ *\\d+\\.\\d+\\] )?";
+    expect(console).toMatch(new RegExp(`${line}Linux version ${version.replace(/\./g, "\\.")} \\(${build_user}@${build_host}\\) `, "m"));
+    expect(console).toMatch(new RegExp(`${line}Linux version .* ${dateUtc(source_date_epoch)}$`, "m"));
+    // The ACPI power button is registered as an input device (70-acpi-power.config).
+    expect(console).toMatch(/input: Power Button as /);
+    // It got as far as looking for a root file system, and QEMU exited on its own.
+    expect(console).toMatch(/Kernel panic - not syncing: VFS: Unable to mount root fs/);
+    expect(console).toMatch(/^qemu exited: 0$/m);
+  }, BUILD_TIMEOUT);
+
+  it("has what Docker's check-config.sh calls generally necessary, cgroup v2 only, and signed modules", async () => {
+    const { checkConfig, dotConfig, modules } = await withKios(async (kios) => {
+      const kernel = await kios.kernel(await debianKernelSource(kios));
+      // check-config.sh from Debian's docker.io package, unpacked without installing Docker.
+      const caches = { archives: kios.aptArchives, lists: kios.aptLists };
+      const pin = `docker.io=${config.debian.packages["docker.io"]}`;
+      const checked = withDebianDownloads(await kios.toolchain([]), caches, [pin], "/tmp/docker")
+        .withExec(["sh", "-ec", "dpkg-deb -x docker.io_*.deb . && cp usr/share/docker.io/contrib/check-config.sh /"])
+        .withFile("/kernel.config", kernel.file("config"))
+        .withExec(["sh", "-c", "sh /check-config.sh /kernel.config; true"]);
+      return {
+        checkConfig: await checked.stdout(),
+        dotConfig: await kernel.file("config").contents(),
+        modules: await moduleReport(kios, kernel.directory("modules")),
+      };
+    });
+    const necessary = checkConfig.split("Generally Necessary:")[1]?.split("Optional Features:")[0];
+    expect(necessary, "check-config.sh output has a Generally Necessary section").toBeDefined();
+    const flags = [...necessary!.matchAll(/^- (CONFIG_\w+): (.*)$/gm)].map(([, flag, state]) => [flag, state]);
+    expect(flags.length).toBeGreaterThan(20);
+    expect(flags.filter(([, state]) => !state.startsWith("enabled"))).toEqual([]);
+
+    const values = parseDotConfig(dotConfig);
+    for (const v1 of ["CGROUP_FREEZER", "CGROUP_DEVICE", "CGROUP_CPUACCT", "CPUSETS_V1", "MEMCG_V1", "CGROUP_NET_CLASSID"]) {
+      expect(values.get(`CONFIG_${v1}`) ?? "n", v1).toBe("n");
+    }
+    expect(values.get("CONFIG_MODULE_SIG_FORCE")).toBe("y");
+
+    expect(modules.count).toBeGreaterThanOrEqual(10);
+    expect(modules.names).toContain("ip_vs_rr");
+    expect(modules.unsigned).toEqual([]);
+    expect(new Set(modules.hashes)).toEqual(new Set(["sha512"]));
+    expect(modules.depmod).toBe(true);
+  }, BUILD_TIMEOUT);
+
+  it("fails naming an option a fragment asks for that Kconfig cannot give", async () => {
+    const attempt = withKios(async (kios) => {
+      // squashfs depends on MISC_FILESYSTEMS, which the same fragment turns off.
+      const broken = withFragment(kios, "99-unsatisfiable.config", "# test\nCONFIG_SQUASHFS=y\n# CONFIG_MISC_FILESYSTEMS is not set\n");
+      await broken.kernel(await debianKernelSource(kios));
+    });
+    await expect(attempt).rejects.toThrow(
+      "CONFIG_SQUASHFS: kernel/99-unsatisfiable.config:2 asks for y, final .config has not set",
+    );
+  }, BUILD_TIMEOUT);
+
+  it("rebuilds only the kernel, and only what a changed fragment touches", async () => {
+    const tag = Date.now().toString(36);
+    const run = (localversion?: string) =>
+      withKios(async (kios) => {
+        const source = await debianKernelSource(kios);
+        let changed = kios;
+        if (localversion) {
+          const arch = await kios.source.file("kernel/00-arch.config").contents();
+          changed = withFragment(kios, "00-arch.config", `${arch}CONFIG_LOCALVERSION="${localversion}"\n`);
+        }
+        const started = Date.now();
+        const kernel = await changed.kernel(source);
+        const releases = (await kernel.directory("modules/lib/modules").entries()).map((e) => e.replace(/\/$/, ""));
+        const log = await (await changed.kernelBuildLog(source)).contents();
+        return { ms: Date.now() - started, log, releases };
+      });
+
+    const unchanged = await run(); // possibly a real build, if nothing built this source yet
+    const again = await run();
+    // The kept build directory may hold another configuration's objects
+    // (Dagger served the calls above): the first change brings it to this
+    // one, the second is the one measured.
+    await run(`-a${tag}`);
+    const changed = await run(`-b${tag}`);
+
+    // Unchanged inputs: served from the engine's cache, the very same build.
+    expect(again.ms).toBeLessThan(60_000);
+    expect(again.log).toBe(unchanged.log);
+    // The changed fragment took effect and the kernel was really built again...
+    expect(changed.releases).toEqual([`${unchanged.releases[0]}-b${tag}`]);
+    expect(changed.log).toMatch(/reusing the build directory/);
+    // ...on the very same toolchain layer (its apt run, with its time stamp, was not redone)...
+    const installed = (log: string) => /toolchain: .*installed Start-Date: .*/.exec(log)?.[0];
+    expect(installed(changed.log)).toBeDefined();
+    expect(installed(changed.log)).toBe(installed(unchanged.log));
+    // ...compiling only a few of the kernel's objects again.
+    const objects = Number(/(\d+) objects in the build directory/.exec(changed.log)?.[1]);
+    expect(objects).toBeGreaterThan(1000);
+    expect(compilations(ccacheStats(changed.log))).toBeLessThan(objects / 10);
+  }, BUILD_TIMEOUT);
+
+  it("refills a new build directory from ccache", async () => {
+    // A file kbuild never reads gives the source another digest, so a new,
+    // empty build directory, while every compilation stays the same.
+    const log = await withKios(async (kios) => {
+      const ctx = await stageContextOf(kios);
+      const source = (await debianKernelSource(kios)).withNewFile(`kios-ccache-probe-${Date.now()}`, "");
+      const built = await buildKernel(ctx, source);
+      try {
+        return await built.log.contents();
+      } finally {
+        // Nothing builds this source again: keep no disk for it.
+        await ctx
+          .toolchain([])
+          .withMountedCache("/build", built.buildDirectory)
+          .withExec(["find", "/build", "-mindepth", "1", "-delete"])
+          .sync();
+      }
+    });
+    expect(log).toMatch(/new build directory/);
+    const stats = ccacheStats(log);
+    const hits = (stats.direct_cache_hit ?? 0) + (stats.preprocessed_cache_hit ?? 0);
+    expect(compilations(stats)).toBeGreaterThan(1000);
+    expect(hits / compilations(stats)).toBeGreaterThan(0.9);
+  }, BUILD_TIMEOUT);
+});
+
+interface ModuleReport {
+  count: number;
+  names: string[];
+  unsigned: string[];
+  hashes: string[];
+  depmod: boolean;
+}
+
+/** Module names, which ones lack a signature, their signature hashes, whether depmod ran. */
+async function moduleReport(kios: Kios, modules: Directory): Promise<ModuleReport> {
+  const out = await (await kios.toolchain(["kmod"]))
+    .withDirectory("/m", modules)
+    .withExec([
+      "bash",
+      "-ec",
+      `cd /m/lib/modules/*/
+       [ -s modules.dep ] && echo depmod
+       find . -name '*.ko' | sort | while read -r ko; do
+         echo "module $(basename "$ko" .ko)"
+         [ "$(tail -c 28 "$ko")" = "~Module signature appended~" ] || echo "unsigned $ko"
+         echo "hash $(modinfo -F sig_hashalgo "$ko")"
+       done`,
+    ])
+    .stdout();
+  const field = (key: string) => [...out.matchAll(new RegExp(`^${key} (.*)$`, "gm"))].map((m) => m[1]);
+  return {
+    count: field("module").length,
+    names: field("module"),
+    unsigned: field("unsigned"),
+    hashes: field("hash"),
+    depmod: /^depmod$/m.test(out),
+  };
+}
