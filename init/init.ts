@@ -6,7 +6,7 @@
 import { bootOptions } from "./cmdline.js";
 import { kmsgLog, why, type Log } from "./log.js";
 import { enableForwarding, mountFilesystems, unmountAll } from "./mounts.js";
-import { INIT_EXECUTABLE, moveRootToTmpfs } from "./root.js";
+import { giveRootAParent, INIT_EXECUTABLE } from "./root.js";
 import { RUNTIME_SOCKET, services } from "./services.js";
 import { Supervisor } from "./supervisor.js";
 import type { PowerAction, Signal, Sys } from "./sys.js";
@@ -25,7 +25,7 @@ interface ShutdownPhase {
 
 /** Boot, in order: the root first (root.ts), then upstream steps 2 to 10 (1 is the log; 3 comes after 4). */
 export const bootPhases: Phase[] = [
-  { name: "move root to tmpfs", run: (i) => moveRootToTmpfs(i.sys, i.log) },
+  { name: "give / a parent mount", run: (i) => giveRootAParent(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
   { name: "read kernel command line", run: (i) => i.applyBootOptions() },
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
@@ -72,7 +72,7 @@ export const shutdownPhases: ShutdownPhase[] = [
   { name: "sync", run: (i) => i.sys.sync() },
 ];
 
-/** Boot step 8: the process is renamed and its executable removed (a root moved to tmpfs left it behind). */
+/** Boot step 8: the process is renamed and its executable removed. */
 export function hide(sys: Sys): void {
   sys.setProcessName("kiOS");
   if (sys.exists(INIT_EXECUTABLE)) sys.unlink(INIT_EXECUTABLE);

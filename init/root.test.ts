@@ -14,34 +14,34 @@ describe("rootIsMountTreeRoot", () => {
 function boot(root: { id: number; parent: number }, fails = false): FakeSys {
   const sys = new FakeSys({ "/init": "" });
   sys.root = root;
-  sys.moveRootFails = fails;
+  sys.rootBindFails = fails;
   new Init(sys).boot();
   return sys;
 }
 
 const ROOTFS = { id: 1, parent: 1 };
 
-describe("boot's first phase: move root to tmpfs", () => {
-  it("moves an initramfs root to a tmpfs before anything is mounted, leaving /init behind", () => {
+describe("boot's first phase: give / a parent mount", () => {
+  it("binds an initramfs root over itself before anything is mounted", () => {
     const sys = boot(ROOTFS);
-    expect(sys.calls[0]).toBe("move root to tmpfs, leaving /init"); // it is deleted anyway
+    expect(sys.calls[0]).toBe("bind / over itself");
     expect(sys.calls.filter((c) => !c.startsWith("mkdir "))[1]).toBe("mount proc /proc proc 0xe -"); // then the mounts, as before
-    expect(sys.log).toContain("<6>kiOS: moved / to a tmpfs: 42 entries, 3.0 MiB in 0 ms\n");
+    expect(sys.log).toContain("<6>kiOS: bound / over itself in 0 ms: runc can pivot_root\n");
     expect(sys.calls).toContain("process name kiOS");
-    expect(sys.calls).not.toContain("unlink /init"); // not there to unlink
+    expect(sys.calls).toContain("unlink /init");
     expect(sys.log.filter((r) => r.startsWith("<3>"))).toEqual([]);
   });
 
   it("leaves a root that has a parent mount where it is (a chroot, a tmpfs already)", () => {
     const sys = boot({ id: 40, parent: 39 });
-    expect(sys.calls.some((c) => c.startsWith("move root"))).toBe(false);
+    expect(sys.calls.some((c) => c.startsWith("bind /"))).toBe(false);
     expect(sys.log).toContain("<6>kiOS: / has a parent mount (not the kernel's rootfs): left where it is\n");
     expect(sys.calls).toContain("unlink /init");
   });
 
-  it("boots on rootfs when the copy fails, and says what that costs", () => {
+  it("boots on rootfs when the bind fails, and says what that costs", () => {
     const sys = boot(ROOTFS, true);
-    expect(sys.log).toContain("<3>kiOS: / stays on rootfs, so runc cannot pivot_root into containers: copy /bin/kubelet: ENOSPC\n");
+    expect(sys.log).toContain("<3>kiOS: / stays the mount tree's root, so runc cannot pivot_root into containers: move mount /.kios-root: EINVAL\n");
     expect(sys.pidOf("/bin/containerd")).toBe(100);
     expect(sys.calls).toContain("unlink /init");
     expect(sys.log.at(-1)).toBe("<5>kiOS: booted\n");
@@ -53,8 +53,8 @@ describe("boot's first phase: move root to tmpfs", () => {
       throw new Error("statmount /: ENOSYS");
     };
     new Init(sys).boot();
-    expect(sys.calls.some((c) => c.startsWith("move root"))).toBe(false);
-    expect(sys.log).toContain("<3>kiOS: move root to tmpfs: statmount /: ENOSYS\n");
+    expect(sys.calls.some((c) => c.startsWith("bind /"))).toBe(false);
+    expect(sys.log).toContain("<3>kiOS: give / a parent mount: statmount /: ENOSYS\n");
     expect(sys.log.at(-1)).toBe("<5>kiOS: booted\n");
   });
 });

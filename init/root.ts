@@ -1,10 +1,10 @@
 /**
- * Boot's first step: leave the kernel's rootfs for a tmpfs. The kernel unpacks
- * the initramfs into rootfs, the root of the mount tree, and pivot_root(2)
- * refuses to move a root that has no parent mount: runc, which pivots into
- * every container, would fail. The original kiOS patches the kernel to unpack
- * into a tmpfs mounted over rootfs; this init does the equivalent itself: it
- * copies the tree into a tmpfs and switches to it (native, see root.c).
+ * Boot's first step: give / a parent mount. The kernel unpacks the initramfs
+ * into rootfs, the root of the mount tree, and pivot_root(2) refuses to move
+ * a root that has no parent mount: runc, which pivots into every container,
+ * would fail. The original kiOS patches the kernel to unpack into a tmpfs
+ * mounted over rootfs; this init binds / over itself instead (native, see
+ * root.c): the same files, now on a mount whose parent is rootfs.
  */
 import { why, type Log } from "./log.js";
 import type { Sys } from "./sys.js";
@@ -20,18 +20,16 @@ export function rootIsMountTreeRoot(root: { id: number; parent: number }): boole
   return root.parent === root.id;
 }
 
-export function moveRootToTmpfs(sys: Sys, log: Log): void {
+export function giveRootAParent(sys: Sys, log: Log): void {
   if (!rootIsMountTreeRoot(sys.rootMount())) {
     log.info("/ has a parent mount (not the kernel's rootfs): left where it is");
     return;
   }
   const started = sys.now();
   try {
-    // Not copied, only to be deleted moments later: 2 MB less to copy.
-    const { files, bytes } = sys.moveRootToTmpfs([INIT_EXECUTABLE]);
-    const ms = Math.round(sys.now() - started);
-    log.info(`moved / to a tmpfs: ${files} entries, ${(bytes / 1048576).toFixed(1)} MiB in ${ms} ms`);
+    sys.bindRootOverItself();
+    log.info(`bound / over itself in ${Math.round(sys.now() - started)} ms: runc can pivot_root`);
   } catch (error) {
-    log.error(`/ stays on rootfs, so runc cannot pivot_root into containers: ${why(error)}`);
+    log.error(`/ stays the mount tree's root, so runc cannot pivot_root into containers: ${why(error)}`);
   }
 }

@@ -58,12 +58,10 @@ export interface Sys {
   /** The unique ids of the mount of / and of its parent mount (statmount(2)). */
   rootMount(): { id: number; parent: number };
   /**
-   * Copies the whole tree of / (not crossing into other mounts) but the
-   * absolute paths in `leaveBehind` into a new tmpfs, makes it the root
-   * (switch_root) and deletes the old root's files. Only for an in-memory
-   * root; a failed copy throws with nothing changed.
+   * Gives / a parent mount: binds / on a directory, moves that bind over /
+   * and chroots into it (no file copied). A failure throws with nothing changed.
    */
-  moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number };
+  bindRootOverItself(): void;
   sethostname(name: string): void;
   /** Renames the calling process (comm and command line). */
   setProcessName(name: string): void;

@@ -69,6 +69,6 @@ KIOS_FUNCTION(js_acpiEventSocket)
 KIOS_FUNCTION(js_readAcpiEvents)
 KIOS_FUNCTION(js_now)
 KIOS_FUNCTION(js_rootMount)
-KIOS_FUNCTION(js_moveRootToTmpfs)
+KIOS_FUNCTION(js_bindRootOverItself)
 
 #endif

@@ -80,7 +80,7 @@ static const JSCFunctionListEntry kios_functions[] = {
     JS_CFUNC_DEF("readAcpiEvents", 1, js_readAcpiEvents),
     JS_CFUNC_DEF("now", 0, js_now),
     JS_CFUNC_DEF("rootMount", 0, js_rootMount),
-    JS_CFUNC_DEF("moveRootToTmpfs", 1, js_moveRootToTmpfs),
+    JS_CFUNC_DEF("bindRootOverItself", 0, js_bindRootOverItself),
 };
 
 static int kios_init(JSContext *ctx, JSModuleDef *m)

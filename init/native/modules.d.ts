@@ -49,5 +49,5 @@ declare module "kios" {
   export function readAcpiEvents(fd: number): AcpiEvent[];
   export function now(): number;
   export function rootMount(): { id: number; parent: number };
-  export function moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number };
+  export function bindRootOverItself(): void;
 }

@@ -72,7 +72,7 @@ export function nativeSys(): Sys {
     reap: k.reap,
     now: k.now,
     rootMount: k.rootMount,
-    moveRootToTmpfs: k.moveRootToTmpfs,
+    bindRootOverItself: k.bindRootOverItself,
 
     onSignal(handler) {
       const fd = k.signalFd();

@@ -54,8 +54,8 @@ export class FakeSys implements Sys {
   powerButtonMissing = false;
   /** The mount of / (statmount): by default a root with a parent, like a chroot. */
   root = { id: 2, parent: 1 };
-  /** Make moveRootToTmpfs fail like a full tmpfs would. */
-  moveRootFails = false;
+  /** Make bindRootOverItself fail. */
+  rootBindFails = false;
 
   constructor(files: Record<string, string> = {}) {
     for (const [path, text] of Object.entries(files)) this.files.set(path, text);
@@ -98,11 +98,9 @@ export class FakeSys implements Sys {
   rootMount(): { id: number; parent: number } {
     return this.root;
   }
-  moveRootToTmpfs(leaveBehind: string[]): { files: number; bytes: number } {
-    this.calls.push(`move root to tmpfs, leaving ${leaveBehind.join(" ")}`);
-    if (this.moveRootFails) throw new Error("copy /bin/kubelet: ENOSPC");
-    for (const path of leaveBehind) this.files.delete(path);
-    return { files: 42, bytes: 3 * 1048576 };
+  bindRootOverItself(): void {
+    this.calls.push("bind / over itself");
+    if (this.rootBindFails) throw new Error("move mount /.kios-root: EINVAL");
   }
   sethostname(name: string): void {
     this.calls.push(`sethostname ${name}`);
