@@ -2,17 +2,16 @@
  * Kernel figures, from Debian trixie's kernel source (the upstream tarball
  * is out of reach offline) and the repository's kernel/ fragments:
  *
- * - kernel.cold_s: the build step with an empty ccache and an empty build
- *   directory (fresh cache volumes of its own, which also change the step's
- *   cache key). The apt layers, the unpacked source and the config step stay
- *   warm. The bench volumes are emptied afterwards so they keep no disk.
- * - kernel.warm_s: the same call again with nothing changed.
+ * - kernel.warm_s: the stage called again with nothing changed.
  * - kernel.fragment_rebuild_s: one fragment changed (kernel/00-arch.config
  *   gets a LOCALVERSION of this run), with the shared ccache and build
  *   directory warm for this source.
  * - kernel.bzimage_bytes, kernel.modules_count.
+ *
+ * kernel.cold_s comes from the build group (bench/build.ts), which builds
+ * every stage cold once.
  */
-import { CacheVolume, connection, dag } from "@dagger.io/dagger";
+import { connection, dag } from "@dagger.io/dagger";
 import type { StageContext } from "../.dagger/src/context.js";
 import { Kios } from "../.dagger/src/index.js";
 import { buildKernel, KernelBuild } from "../.dagger/src/stages/kernel.js";
@@ -39,44 +38,22 @@ export async function kernelFigures(): Promise<Figures> {
     const ctx = await stageContextOf(kios);
     const kernelSource = await debianKernelSource(kios);
     const run = `${process.pid}-${Date.now()}`;
-    const volumes: CacheVolume[] = [];
-    const cold: StageContext = {
+    await buildKernel(ctx, kernelSource); // the module's own caches: built once if never before
+    const warm = await timed(() => buildKernel(ctx, kernelSource));
+    figures["kernel.warm_s"] = warm.s;
+    figures["kernel.bzimage_bytes"] = await warm.result.bzImage.size();
+    figures["kernel.modules_count"] = (await warm.result.modules.glob("**/*.ko")).length;
+
+    const arch = await source.file("kernel/00-arch.config").contents();
+    const changed = (tag: string): StageContext => ({
       ...ctx,
-      cache: (name) => {
-        const volume = dag.cacheVolume(`kios-bench-${name}-${run}`);
-        volumes.push(volume);
-        return volume;
-      },
-    };
-    try {
-      figures["kernel.cold_s"] = (await timed(() => buildKernel(cold, kernelSource))).s;
-
-      await buildKernel(ctx, kernelSource); // the module's own caches: built once if never before
-      const warm = await timed(() => buildKernel(ctx, kernelSource));
-      figures["kernel.warm_s"] = warm.s;
-      figures["kernel.bzimage_bytes"] = await warm.result.bzImage.size();
-      figures["kernel.modules_count"] = (await warm.result.modules.glob("**/*.ko")).length;
-
-      const arch = await source.file("kernel/00-arch.config").contents();
-      const changed = (tag: string): StageContext => ({
-        ...ctx,
-        source: source.withNewFile("kernel/00-arch.config", `${arch}CONFIG_LOCALVERSION="-${tag}"\n`),
-      });
-      // The kept build directory may hold another configuration's objects
-      // (Dagger served the warm call): a first change brings it to this one,
-      // the second is the rebuild measured.
-      await buildKernel(changed(`a${run}`), kernelSource);
-      figures["kernel.fragment_rebuild_s"] = (await timed(() => buildKernel(changed(`b${run}`), kernelSource))).s;
-    } finally {
-      for (const volume of volumes) {
-        await ctx
-          .toolchain([])
-          .withMountedCache("/cache", volume)
-          .withEnvVariable("KIOS_BENCH_RUN", run)
-          .withExec(["find", "/cache", "-mindepth", "1", "-delete"])
-          .sync();
-      }
-    }
+      source: source.withNewFile("kernel/00-arch.config", `${arch}CONFIG_LOCALVERSION="-${tag}"\n`),
+    });
+    // The kept build directory may hold another configuration's objects
+    // (Dagger served the warm call): a first change brings it to this one,
+    // the second is the rebuild measured.
+    await buildKernel(changed(`a${run}`), kernelSource);
+    figures["kernel.fragment_rebuild_s"] = (await timed(() => buildKernel(changed(`b${run}`), kernelSource))).s;
   });
   return figures;
 }

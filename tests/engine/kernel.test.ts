@@ -79,10 +79,9 @@ describe("kernel stage", () => {
     });
     expect(version.startsWith(config.kernel.version.split(".").slice(0, 2).join(".") + ".")).toBe(true);
     const { source_date_epoch, build_user, build_host } = config.reproducible;
-    // Each kernel line may start with its printk time stamp.
-    const line = "^(?:\\[ *\\d+\\.\\d+\\] )?";
-    expect(console).toMatch(new RegExp(`${line}Linux version ${version.replace(/\./g, "\\.")} \\(${build_user}@${build_host}\\) `, "m"));
-    expect(console).toMatch(new RegExp(`${line}Linux version .* ${dateUtc(source_date_epoch)}$`, "m"));
+    // The banner may follow SeaBIOS's "Booting from ROM.." on the same line.
+    expect(console).toMatch(new RegExp(`Linux version ${version.replace(/\./g, "\\.")} \\(${build_user}@${build_host}\\) `));
+    expect(console).toMatch(new RegExp(`Linux version .* ${dateUtc(source_date_epoch)}$`, "m"));
     // The ACPI power button is registered as an input device (70-acpi-power.config).
     expect(console).toMatch(/input: Power Button as /);
     // It got as far as looking for a root file system, and QEMU exited on its own.
@@ -90,7 +89,7 @@ describe("kernel stage", () => {
     expect(console).toMatch(/^qemu exited: 0$/m);
   }, BUILD_TIMEOUT);
 
-  it("has what Docker's check-config.sh calls generally necessary, cgroup v2 only, and signed modules", async () => {
+  it("has what Docker's check-config.sh calls generally necessary but cgroup v1, and signed modules", async () => {
     const { checkConfig, dotConfig, modules } = await withKios(async (kios) => {
       const kernel = await kios.kernel(await debianKernelSource(kios));
       // check-config.sh from Debian's docker.io package, unpacked without installing Docker.
@@ -110,7 +109,11 @@ describe("kernel stage", () => {
     expect(necessary, "check-config.sh output has a Generally Necessary section").toBeDefined();
     const flags = [...necessary!.matchAll(/^- (CONFIG_\w+): (.*)$/gm)].map(([, flag, state]) => [flag, state]);
     expect(flags.length).toBeGreaterThan(20);
-    expect(flags.filter(([, state]) => !state.startsWith("enabled"))).toEqual([]);
+    // All of them, but the cgroup v1 controllers the script lists on any host
+    // (cgroup v2 has a freezer of its own, device rules as BPF, cpu.stat).
+    const v1Only = ["CONFIG_CGROUP_CPUACCT", "CONFIG_CGROUP_DEVICE", "CONFIG_CGROUP_FREEZER"];
+    const notEnabled = flags.filter(([, state]) => !state.startsWith("enabled")).map(([flag]) => flag);
+    expect(notEnabled.filter((flag) => !v1Only.includes(flag!))).toEqual([]);
 
     const values = parseDotConfig(dotConfig);
     for (const v1 of ["CGROUP_FREEZER", "CGROUP_DEVICE", "CGROUP_CPUACCT", "CPUSETS_V1", "MEMCG_V1", "CGROUP_NET_CLASSID"]) {
@@ -180,27 +183,37 @@ describe("kernel stage", () => {
   it("refills a new build directory from ccache", async () => {
     // A file kbuild never reads gives the source another digest, so a new,
     // empty build directory, while every compilation stays the same.
-    const log = await withKios(async (kios) => {
-      const ctx = await stageContextOf(kios);
-      const source = (await debianKernelSource(kios)).withNewFile(`kios-ccache-probe-${Date.now()}`, "");
-      const built = await buildKernel(ctx, source);
-      try {
-        return await built.log.contents();
-      } finally {
-        // Nothing builds this source again: keep no disk for it.
-        await ctx
-          .toolchain([])
-          .withMountedCache("/build", built.buildDirectory)
-          .withExec(["find", "/build", "-mindepth", "1", "-delete"])
-          .sync();
-      }
-    });
+    const buildInNewDirectory = () =>
+      withKios(async (kios) => {
+        const ctx = await stageContextOf(kios);
+        const source = (await debianKernelSource(kios)).withNewFile(`kios-ccache-probe-${Date.now()}`, "");
+        const built = await buildKernel(ctx, source);
+        try {
+          return await built.log.contents();
+        } finally {
+          // Nothing builds this source again: keep no disk for it.
+          await ctx
+            .toolchain([])
+            .withMountedCache("/build", built.buildDirectory)
+            .withExec(["find", "/build", "-mindepth", "1", "-delete"])
+            .sync();
+        }
+      });
+    const hitRatio = (log: string) => {
+      const stats = ccacheStats(log);
+      expect(compilations(stats)).toBeGreaterThan(1000);
+      return ((stats.direct_cache_hit ?? 0) + (stats.preprocessed_cache_hit ?? 0)) / compilations(stats);
+    };
+    let log = await buildInNewDirectory();
     expect(log).toMatch(/new build directory/);
-    const stats = ccacheStats(log);
-    const hits = (stats.direct_cache_hit ?? 0) + (stats.preprocessed_cache_hit ?? 0);
-    expect(compilations(stats)).toBeGreaterThan(1000);
-    expect(hits / compilations(stats)).toBeGreaterThan(0.9);
-  }, BUILD_TIMEOUT);
+    // If the configuration was last built by reusing a build directory,
+    // kbuild recompiled only what the change touched, and ccache has no entry
+    // for the rest under the new autoconf.h: this first build fills it, and
+    // the second one is measured.
+    if (hitRatio(log) <= 0.9) log = await buildInNewDirectory();
+    expect(log).toMatch(/new build directory/);
+    expect(hitRatio(log)).toBeGreaterThan(0.9);
+  }, 2 * BUILD_TIMEOUT);
 });
 
 interface ModuleReport {
