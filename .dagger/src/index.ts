@@ -85,11 +85,12 @@ export class Kios {
    * does not have.
    *
    * @example dagger call kernel --source=./linux-6.12.111 export --path=out/kernel
-   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256
+   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256 (offline: Debian's linux-source)
    */
   @func()
   async kernel(source?: Directory): Promise<Directory> {
-    const built = await buildKernel(await this.context(), source);
+    const ctx = await this.context();
+    const built = await buildKernel(ctx, this.kernelSource(ctx, source));
     return dag
       .directory()
       .withFile("bzImage", built.bzImage)
@@ -102,11 +103,12 @@ export class Kios {
    * output and the ccache statistics of that build.
    *
    * @example dagger call kernel-build-log --source=./linux-6.12.111 contents
-   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256
+   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256 (offline: Debian's linux-source)
    */
   @func()
   async kernelBuildLog(source?: Directory): Promise<File> {
-    return (await buildKernel(await this.context(), source)).log;
+    const ctx = await this.context();
+    return (await buildKernel(ctx, this.kernelSource(ctx, source))).log;
   }
 
   /**
