@@ -38,16 +38,10 @@ import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
+import { seconds, timed } from "./timing.js";
 
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
 /** Compile caches a cold build starts without. */
 const COMPILE_CACHES = /^(go-build|kernel-build-.*|kernel-ccache)$/;
-
-async function timed<T>(work: () => Promise<T>): Promise<{ result: T; s: number }> {
-  const started = Date.now();
-  const result = await work();
-  return { result, s: seconds(Date.now() - started) };
-}
 
 /** The four compile stages, built side by side and waited for. */
 async function stages(ctx: StageContext): Promise<void> {
@@ -68,10 +62,10 @@ export function bootFigures(report: BootReport): Figures {
     return m.ms;
   };
   return {
-    "boot.kernel_to_init_ms": at("init started") - at("kernel banner"),
-    "boot.init_to_runtime_ms": report.initExecToRuntimeMs,
-    "boot.kernel_to_kubelet_ms": at("kubelet started") - at("kernel banner"),
-    "boot.kernel_to_pod_running_ms": at("static pod ran") - at("kernel banner"),
+    "boot.kernel_to_init_ms": Math.round(at("init started") - at("kernel banner")),
+    "boot.init_to_runtime_ms": Math.round(report.initExecToRuntimeMs),
+    "boot.kernel_to_kubelet_ms": Math.round(at("kubelet started") - at("kernel banner")),
+    "boot.kernel_to_pod_running_ms": Math.round(at("static pod ran") - at("kernel banner")),
     "boot.pid1_rss_kb": report.pid1RssKb,
   };
 }

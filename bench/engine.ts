@@ -11,8 +11,8 @@ import path from "node:path";
 import { connection, dag } from "@dagger.io/dagger";
 import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import type { Figures } from "./run.js";
+import { seconds } from "./timing.js";
 
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
 
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   const r = spawnSync(cmd, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });

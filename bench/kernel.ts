@@ -14,20 +14,12 @@
 import { connection, dag } from "@dagger.io/dagger";
 import type { StageContext } from "../.dagger/src/context.js";
 import { Kios } from "../.dagger/src/index.js";
-import { buildKernel, KernelBuild } from "../.dagger/src/stages/kernel.js";
+import { buildKernel } from "../.dagger/src/stages/kernel.js";
 import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import { debianKernelSource } from "../tests/support/debian-kernel-source.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
-
-const seconds = (ms: number) => Math.round(ms / 100) / 10;
-
-/** buildKernel waits for the build to finish, so its duration is the build's. */
-async function timed(build: () => Promise<KernelBuild>): Promise<{ result: KernelBuild; s: number }> {
-  const started = Date.now();
-  const result = await build();
-  return { result, s: seconds(Date.now() - started) };
-}
+import { timed } from "./timing.js";
 
 export async function kernelFigures(): Promise<Figures> {
   Object.assign(process.env, await bootstrapEngine());
@@ -39,6 +31,7 @@ export async function kernelFigures(): Promise<Figures> {
     const kernelSource = await debianKernelSource(kios);
     const run = `${process.pid}-${Date.now()}`;
     await buildKernel(ctx, kernelSource); // the module's own caches: built once if never before
+    // buildKernel waits for the build to finish, so its duration is the build's.
     const warm = await timed(() => buildKernel(ctx, kernelSource));
     figures["kernel.warm_s"] = warm.s;
     figures["kernel.bzimage_bytes"] = await warm.result.bzImage.size();

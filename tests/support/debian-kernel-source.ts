@@ -1,20 +1,16 @@
 /**
  * Debian trixie's kernel source (the linux-source-6.12 package, pinned in
- * build.toml) unpacked as a Directory, built in the pipeline: the real kernel
- * source the kernel tests and boot tests build instead of the upstream
- * tarball.
+ * build.toml) unpacked as a Directory, as the module's offline builds get it
+ * (stages/kernel-source.ts): the real kernel source the kernel tests and boot
+ * tests build instead of the upstream tarball.
  */
 import type { Directory } from "@dagger.io/dagger";
 import type { Kios } from "../../.dagger/src/index.js";
+import { debianKernelSource as unpackedDebianKernelSource } from "../../.dagger/src/stages/kernel-source.js";
+import { stageContextOf } from "./stage-context.js";
 
 export async function debianKernelSource(kios: Kios): Promise<Directory> {
-  return (await kios.toolchain(["linux-source-6.12"]))
-    .withExec([
-      "sh",
-      "-ec",
-      "mkdir /src && tar -xf /usr/src/linux-source-6.12.tar.xz -C /src --strip-components=1 && test -f /src/Makefile",
-    ])
-    .directory("/src");
+  return unpackedDebianKernelSource(await stageContextOf(kios));
 }
 
 /** The kernel version a source tree builds ("6.12.117"), from its top Makefile. */
