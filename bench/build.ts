@@ -23,10 +23,9 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CacheVolume, connection, dag, Directory } from "@dagger.io/dagger";
+import { CacheVolume, dag, Directory } from "@dagger.io/dagger";
 import type { BootReport } from "../.dagger/src/boot/report.js";
 import type { StageContext } from "../.dagger/src/context.js";
-import { Kios } from "../.dagger/src/index.js";
 import { nodeParts } from "../.dagger/src/node.js";
 import { buildContainerd } from "../.dagger/src/stages/containerd.js";
 import { buildKubelet } from "../.dagger/src/stages/kubelet.js";
@@ -34,7 +33,7 @@ import { buildRunc } from "../.dagger/src/stages/runc.js";
 import { buildRelease } from "../.dagger/src/release.js";
 import { buildKernel } from "../.dagger/src/stages/kernel.js";
 import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
-import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
+import { withKios } from "../tests/support/kios.js";
 import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
@@ -71,14 +70,12 @@ export function bootFigures(report: BootReport): Figures {
 }
 
 export async function buildFigures(): Promise<Figures> {
-  Object.assign(process.env, await bootstrapEngine());
   const figures: Figures = {};
   const keys = makeTestKeys();
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-bench-build-"));
   try {
-    await connection(async () => {
-      const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-      const kios = new Kios(source, true);
+    await withKios(async (kios) => {
+      const { source } = kios;
       const warm = await stageContextOf(kios);
       const run = `${process.pid}-${Date.now()}`;
       const volumes = new Map<string, CacheVolume>();

@@ -3,22 +3,19 @@
  * cache). Their cold build times come from the build group (bench/build.ts),
  * which builds every stage cold once.
  */
-import { connection, dag, File } from "@dagger.io/dagger";
-import { Kios } from "../.dagger/src/index.js";
+import type { File } from "@dagger.io/dagger";
 import { buildContainerd } from "../.dagger/src/stages/containerd.js";
 import { buildKubelet } from "../.dagger/src/stages/kubelet.js";
 import { buildPause } from "../.dagger/src/stages/pause.js";
 import { buildRunc } from "../.dagger/src/stages/runc.js";
-import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
+import { withKios } from "../tests/support/kios.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 
 export async function componentFigures(): Promise<Figures> {
-  Object.assign(process.env, await bootstrapEngine());
   const figures: Figures = {};
-  await connection(async () => {
-    const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-    const ctx = await stageContextOf(new Kios(source, true));
+  await withKios(async (kios) => {
+    const ctx = await stageContextOf(kios);
     const size = (f: File) => f.size();
     const containerd = await buildContainerd(ctx);
     figures["containerd.bytes"] = await size(containerd.file("containerd"));

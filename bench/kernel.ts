@@ -11,22 +11,18 @@
  * kernel.cold_s comes from the build group (bench/build.ts), which builds
  * every stage cold once.
  */
-import { connection, dag } from "@dagger.io/dagger";
 import type { StageContext } from "../.dagger/src/context.js";
-import { Kios } from "../.dagger/src/index.js";
 import { buildKernel } from "../.dagger/src/stages/kernel.js";
-import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import { debianKernelSource } from "../tests/support/debian-kernel-source.js";
+import { withKios } from "../tests/support/kios.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 import { timed } from "./timing.js";
 
 export async function kernelFigures(): Promise<Figures> {
-  Object.assign(process.env, await bootstrapEngine());
   const figures: Figures = {};
-  await connection(async () => {
-    const source = dag.host().directory(repoRoot, { exclude: ["node_modules", "out", ".git"] });
-    const kios = new Kios(source, true);
+  await withKios(async (kios) => {
+    const { source } = kios;
     const ctx = await stageContextOf(kios);
     const kernelSource = await debianKernelSource(kios);
     const run = `${process.pid}-${Date.now()}`;

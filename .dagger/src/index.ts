@@ -11,7 +11,7 @@ import { buildRelease, reportDirectory } from "./release.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
-import { buildKernel } from "./stages/kernel.js";
+import { buildKernel, KernelBuild } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildKubelet } from "./stages/kubelet.js";
@@ -89,8 +89,7 @@ export class Kios {
    */
   @func()
   async kernel(source?: Directory): Promise<Directory> {
-    const ctx = await this.context();
-    const built = await buildKernel(ctx, this.kernelSource(ctx, source));
+    const built = await this.builtKernel(await this.context(), source);
     return dag
       .directory()
       .withFile("bzImage", built.bzImage)
@@ -107,8 +106,7 @@ export class Kios {
    */
   @func()
   async kernelBuildLog(source?: Directory): Promise<File> {
-    const ctx = await this.context();
-    return (await buildKernel(ctx, this.kernelSource(ctx, source))).log;
+    return (await this.builtKernel(await this.context(), source)).log;
   }
 
   /**
@@ -201,7 +199,7 @@ export class Kios {
   @func()
   async uki(kernelSource?: Directory): Promise<File> {
     const ctx = await this.context();
-    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
+    const kernel = await this.builtKernel(ctx, kernelSource);
     return nodeUki(ctx, kernel.bzImage, [await this.initramfs()]);
   }
 
@@ -234,7 +232,7 @@ export class Kios {
   @func()
   async smokeBoot(kernelSource?: Directory, key?: Secret, cert?: File, nonce = "", debug = false): Promise<Directory> {
     const ctx = await this.context();
-    const kernel = await buildKernel(ctx, this.kernelSource(ctx, kernelSource));
+    const kernel = await this.builtKernel(ctx, kernelSource);
     const signing = key && cert ? { key, cert } : undefined;
     const boot = await smokeBoot(ctx, kernel.bzImage, await this.initramfs(), signing, nonce, debug);
     return reportDirectory(boot);
@@ -254,6 +252,11 @@ export class Kios {
   async build(key: Secret, cert: File, kernelSource?: Directory): Promise<Directory> {
     const ctx = await this.context();
     return buildRelease(ctx, { kernelSource: this.kernelSource(ctx, kernelSource), key, cert });
+  }
+
+  /** The kernel built from `source`, or by default from kernelSource's. */
+  private builtKernel(ctx: StageContext, source?: Directory): Promise<KernelBuild> {
+    return buildKernel(ctx, this.kernelSource(ctx, source));
   }
 
   /** The given kernel source; offline, Debian's; else undefined (the pinned upstream tarball). */
