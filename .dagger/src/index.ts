@@ -181,7 +181,7 @@ export class Kios {
    * The root filesystem as reproducible zstd-compressed cpio archives, concatenated
    * (the payload of /bin and the image store, then the rest).
    *
-   * @example dagger call initramfs export --path=out/initramfs.cpio.zst
+   * @example dagger call initramfs export --path=out/initramfs.cpio
    */
   @func()
   async initramfs(): Promise<File> {
