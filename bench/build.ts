@@ -16,15 +16,10 @@
  * - build.warm_init_change_s: `build` again after a change to the init's
  *   source (a comment added to init/main.ts): init, initramfs, UKI and a new
  *   smoke boot are redone, nothing else.
- * - uki.signed_bytes and the boot.* figures of the cold build's report.
  *
  * The bench volumes are emptied afterwards so they keep no disk.
  */
-import fs from "node:fs";
-import os from "node:os";
-import path from "node:path";
 import { CacheVolume, dag, Directory } from "@dagger.io/dagger";
-import type { BootReport } from "../.dagger/src/boot/report.js";
 import type { StageContext } from "../.dagger/src/context.js";
 import { nodeParts } from "../.dagger/src/node.js";
 import { buildContainerd } from "../.dagger/src/stages/containerd.js";
@@ -53,26 +48,9 @@ async function stages(ctx: StageContext): Promise<void> {
   ]);
 }
 
-/** The boot.* figures from a boot report's milestones. */
-export function bootFigures(report: BootReport): Figures {
-  const at = (name: string) => {
-    const m = report.milestones.find((x) => x.name === name);
-    if (!m) throw new Error(`boot report: no milestone "${name}"`);
-    return m.ms;
-  };
-  return {
-    "boot.kernel_to_init_ms": Math.round(at("init started") - at("kernel banner")),
-    "boot.init_to_runtime_ms": Math.round(report.initExecToRuntimeMs),
-    "boot.kernel_to_kubelet_ms": Math.round(at("kubelet started") - at("kernel banner")),
-    "boot.kernel_to_pod_running_ms": Math.round(at("static pod ran") - at("kernel banner")),
-    "boot.pid1_rss_kb": report.pid1RssKb,
-  };
-}
-
 export async function buildFigures(): Promise<Figures> {
   const figures: Figures = {};
   const keys = makeTestKeys();
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-bench-build-"));
   try {
     await withKios(async (kios) => {
       const { source } = kios;
@@ -100,13 +78,9 @@ export async function buildFigures(): Promise<Figures> {
         figures["runc.cold_s"] = (await timed(() => buildRunc(cold).then((f) => f.sync()))).s;
         figures["kubelet.cold_s"] = (await timed(() => buildKubelet(cold).then((f) => f.sync()))).s;
         figures["stages.cold_s"] = seconds(Date.now() - started);
-        const built = await release(cold, `cold-${run}`);
+        await release(cold, `cold-${run}`);
         figures["build.cold_s"] = seconds(Date.now() - started);
         figures["stages.warm_s"] = (await timed(() => stages(cold))).s;
-
-        await built.export(out);
-        figures["uki.signed_bytes"] = fs.statSync(path.join(out, "kios.efi")).size;
-        Object.assign(figures, bootFigures(JSON.parse(fs.readFileSync(path.join(out, "boot-report.json"), "utf8"))));
 
         const main = await source.file("init/main.ts").contents();
         const changed = { ...cold, source: source.withNewFile("init/main.ts", `${main}// bench ${run}\n`) };
@@ -123,7 +97,6 @@ export async function buildFigures(): Promise<Figures> {
     });
   } finally {
     keys.remove();
-    fs.rmSync(out, { recursive: true, force: true });
   }
   return figures;
 }

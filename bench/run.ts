@@ -8,6 +8,7 @@ import path from "node:path";
 import { repoRoot } from "../ci/engine-env.js";
 import { bootstrapEngine } from "../ci/engine-env.js";
 import { initFigures } from "../init/bench.js";
+import { bootBenchFigures } from "./boot.js";
 import { buildFigures } from "./build.js";
 import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
@@ -23,6 +24,7 @@ const groups: Record<string, () => Promise<Figures>> = {
     Object.assign(process.env, await bootstrapEngine());
     return { ...(await initFigures()) };
   },
+  boot: bootBenchFigures,
   build: buildFigures,
 };
 
