@@ -178,8 +178,9 @@ export class Kios {
   }
 
   /**
-   * The root filesystem as reproducible zstd-compressed cpio archives, concatenated
-   * (the payload of /bin and the image store, then the rest).
+   * The root filesystem as reproducible cpio archives, concatenated: the
+   * kubelet and runc (zstd), the rest of /bin and the image store (lz4), then
+   * the rest (lz4).
    *
    * @example dagger call initramfs export --path=out/initramfs.cpio
    */

@@ -59,14 +59,17 @@ export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods
  * its 48 MB target (README: where the boot goes).
  */
 export function nodeInitramfs(ctx: StageContext, rootfs: Directory): File {
+  const heavy = ["bin", "var/lib/containerd"];
   const dense = ["bin/kubelet", "bin/runc"];
-  let payload = dag.directory().withDirectory("bin", rootfs.directory("bin")).withDirectory("var/lib/containerd", rootfs.directory("var/lib/containerd"));
+  let payload = dag.directory();
+  for (const dir of heavy) payload = payload.withDirectory(dir, rootfs.directory(dir));
   let densePayload = dag.directory();
   for (const file of dense) {
     payload = payload.withoutFile(file);
     densePayload = densePayload.withFile(file, rootfs.file(file));
   }
-  const rest = rootfs.withoutDirectory("bin").withoutDirectory("var/lib/containerd");
+  let rest = rootfs;
+  for (const dir of heavy) rest = rest.withoutDirectory(dir);
   const parts = [
     packInitramfs(ctx, densePayload, { console: false, compression: "zstd" }),
     packInitramfs(ctx, payload, { console: false, compression: "lz4" }),
