@@ -8,12 +8,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { dag } from "@dagger.io/dagger";
 import type { BootReport } from "../.dagger/src/boot/report.js";
 import { buildRelease } from "../.dagger/src/release.js";
 import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
 import { withKios } from "../tests/support/kios.js";
-import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
+import { daggerSigning, makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 
@@ -51,7 +50,7 @@ export async function bootBenchFigures(): Promise<Figures> {
   try {
     return await withKios(async (kios) => {
       const ctx = await stageContextOf(kios);
-      const signing = { key: dag.secret(`file://${keys.dbKeyPath}`), cert: dag.host().file(keys.certs.db) };
+      const signing = daggerSigning(keys);
       const runs: Figures[] = [];
       let ukiBytes = 0;
       for (let i = 0; i < BOOTS; i++) {

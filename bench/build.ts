@@ -29,7 +29,7 @@ import { buildRelease } from "../.dagger/src/release.js";
 import { buildKernel } from "../.dagger/src/stages/kernel.js";
 import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
 import { withKios } from "../tests/support/kios.js";
-import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
+import { daggerSigning, makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 import { seconds, timed } from "./timing.js";
@@ -65,7 +65,7 @@ export async function buildFigures(): Promise<Figures> {
           return volumes.get(name)!;
         },
       };
-      const signing = { key: dag.secret(`file://${keys.dbKeyPath}`), cert: dag.host().file(keys.certs.db) };
+      const signing = daggerSigning(keys);
       const release = (ctx: StageContext, nonce: string): Promise<Directory> =>
         buildRelease(ctx, { kernelSource: debianKernelSource(ctx), ...signing, nonce }).then(async (d) => {
           await d.sync();

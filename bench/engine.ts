@@ -13,7 +13,6 @@ import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
 import type { Figures } from "./run.js";
 import { seconds } from "./timing.js";
 
-
 function run(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
   const r = spawnSync(cmd, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(" ")} failed with exit code ${r.status}`);

@@ -12,7 +12,7 @@ import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootReport } from "../../.dagger/src/boot/report.js";
 import { withKios } from "../support/kios.js";
-import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
+import { daggerSigning, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
 let keys: TestKeys;
 let out: string;
@@ -29,8 +29,8 @@ beforeAll(async () => {
     },
   });
   await withKios(async (kios) => {
-    const key = dag.secret(`file://${keys.dbKeyPath}`);
-    await (await kios.build(key, dag.host().file(keys.certs.db))).export(out);
+    const { key, cert } = daggerSigning(keys);
+    await (await kios.build(key, cert)).export(out);
   }, logSink);
   report = JSON.parse(fs.readFileSync(path.join(out, "boot-report.json"), "utf8"));
 }, 3 * 60 * 60_000);

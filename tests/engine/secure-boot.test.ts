@@ -13,7 +13,7 @@ import { enrolledVars } from "../../.dagger/src/stages/secureboot.js";
 import { signEfi } from "../../.dagger/src/stages/sign.js";
 import { nodeUki } from "../../.dagger/src/node.js";
 import { withKios } from "../support/kios.js";
-import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
+import { daggerSigning, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
 let keys: TestKeys;
 const runs: Record<"signed" | "unsigned" | "tampered", BootRun> = {} as never;
@@ -25,7 +25,8 @@ beforeAll(async () => {
     const ctx = await kios["context"]();
     const kernel = await buildKernel(ctx, debianKernelSource(ctx));
     const unsigned = nodeUki(ctx, kernel.bzImage, [await kios.initramfs()]);
-    const signed = signEfi(ctx, unsigned, dag.secret(`file://${keys.dbKeyPath}`), dag.host().file(keys.certs.db));
+    const { key, cert } = daggerSigning(keys);
+    const signed = signEfi(ctx, unsigned, key, cert);
     // One byte inverted in the middle of the file (inside the .linux section).
     const tampered: File = ctx
       .toolchain(["python3"])

@@ -3,6 +3,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { dag, type File, type Secret } from "@dagger.io/dagger";
 
 export interface TestKeys {
   dir: string;
@@ -29,4 +30,9 @@ export function makeTestKeys(): TestKeys {
     certs: { pk: path.join(dir, "PK.crt"), kek: path.join(dir, "KEK.crt"), db: path.join(dir, "db.crt") },
     remove: () => fs.rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The db key as a Dagger Secret and its certificate as a File: what `sign` and `build` take. */
+export function daggerSigning(keys: TestKeys): { key: Secret; cert: File } {
+  return { key: dag.secret(`file://${keys.dbKeyPath}`), cert: dag.host().file(keys.certs.db) };
 }
