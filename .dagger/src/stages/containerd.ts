@@ -7,8 +7,13 @@ import { Directory } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import { fetchGoModule, goBuildArgs, GoModulePin, goWorkspace, OUT } from "./go.js";
 
-/** containerd's Makefile tags for a static build; the shim also drops gRPC. */
-const tags = ["urfave_cli_no_docs", "osusergo", "netgo", "static_build"];
+/**
+ * containerd's Makefile tags for a static build, less the plugins a node has
+ * no use for (the ones manifests/containerd/config.toml disables): tracing
+ * (OpenTelemetry), the devmapper and ZFS snapshotters (btrfs needs cgo, so
+ * it is out already). The shim also drops gRPC.
+ */
+const tags = ["urfave_cli_no_docs", "osusergo", "netgo", "static_build", "no_tracing", "no_devmapper", "no_zfs"];
 const shimTags = [...tags, "no_grpc"];
 
 /** Build both binaries; the result holds `containerd` and `containerd-shim-runc-v2`. */
