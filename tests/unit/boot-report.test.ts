@@ -34,6 +34,12 @@ describe("boot report", () => {
     ]);
   });
 
+  it("finds a kernel record that starts after a service's unterminated output on the same line", () => {
+    const mixed = console.replace("[    3.000000] kiOS: containerd ready", "INFO serving... address=/run/containerd/containerd.sock[    3.000000] kiOS: containerd ready");
+    expect(mixed).not.toBe(console);
+    expect(bootReport(mixed).milestones[2]).toEqual({ name: "containerd ready", ms: 3000 });
+  });
+
   it("measures exec of /init to exec of containerd, PID 1 RSS, /bin and mounts", () => {
     const r = bootReport(console);
     expect(r.initExecToRuntimeMs).toBeCloseTo(71.5, 6);

@@ -26,11 +26,14 @@ export interface ConsoleLine {
 }
 
 const printk = /^\[\s*(\d+)\.(\d{6})\]\s?(.*)$/;
+/** Where a kernel record starts in the middle of a line (after a service's output without a newline). */
+const recordStart = /(?<=\S)(?=\[\s*\d+\.\d{6}\] )/g;
 
 export function parseConsole(console: string): ConsoleLine[] {
   return console
     .replace(/\r/g, "")
     .split("\n")
+    .flatMap((line) => line.split(recordStart))
     .map((line) => {
       const m = printk.exec(line);
       return m ? { ms: Number(m[1]) * 1000 + Number(m[2]) / 1000, text: m[3] } : { text: line };
