@@ -81,23 +81,6 @@ describe("boot", () => {
     expect(sys.calls.indexOf("mkdir /dev/pts 755")).toBeLessThan(sys.calls.indexOf("mount devpts /dev/pts devpts 0xa mode=0620,ptmxmode=0666"));
   });
 
-  it("mounts /bin from the binaries' image, read-only, after the mount table, when the root has one", async () => {
-    const { sys } = await boot({ "/lib/kios/bin.erofs": "image" });
-    const at = steps(sys).indexOf("mount - / - 0x104000 -");
-    // 0x7: read-only, nosuid, nodev
-    expect(steps(sys).slice(at, at + 3)).toEqual(["mount - / - 0x104000 -", "mount image /lib/kios/bin.erofs /bin erofs 0x7 -", "up lo"]);
-  });
-
-  it("logs a failed mount of the binaries' image and goes on booting", async () => {
-    const sys = new FakeSys({ "/init": "", "/lib/kios/bin.erofs": "image" });
-    sys.mountImage = (_image, target) => {
-      throw new Error(`mount ${target}: EINVAL`);
-    };
-    new Init(sys).boot();
-    expect(sys.log).toContain("<3>kiOS: /lib/kios/bin.erofs: mount /bin: EINVAL\n");
-    expect(sys.pidOf("/bin/containerd")).toBe(100);
-  });
-
   it("starts the kubelet at once when the runtime socket already exists", async () => {
     const { sys } = await boot({ "/run/containerd/containerd.sock": "" });
     expect(steps(sys).at(-1)).toMatch(/^spawn 101 \/bin\/kubelet /);

@@ -5,7 +5,7 @@
  */
 import { bootOptions } from "./cmdline.js";
 import { kmsgLog, why, type Log } from "./log.js";
-import { enableForwarding, mountBinImage, mountFilesystems, unmountAll } from "./mounts.js";
+import { enableForwarding, mountFilesystems, unmountAll } from "./mounts.js";
 import { giveRootAParent, INIT_EXECUTABLE } from "./root.js";
 import { RUNTIME_SOCKET, services } from "./services.js";
 import { Supervisor } from "./supervisor.js";
@@ -27,7 +27,6 @@ interface ShutdownPhase {
 export const bootPhases: Phase[] = [
   { name: "give / a parent mount", run: (i) => giveRootAParent(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
-  { name: "mount the binaries' image", run: (i) => mountBinImage(i.sys, i.log) },
   { name: "read kernel command line", run: (i) => i.applyBootOptions() },
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
   { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },

@@ -41,25 +41,6 @@ export const mountTable: readonly MountSpec[] = [
   tmpfs("/var/lib/kubelet", "0755", true),
 ];
 
-/**
- * The node's binaries, packed at build time into a compressed EROFS image
- * (stages/initramfs.ts) that the kernel decompresses page by page as they
- * run, instead of all of /bin while it unpacks the initramfs. Read-only, so
- * not noexec. A root without the image (a chroot, a test root) keeps its /bin.
- */
-export const BIN_IMAGE = "/lib/kios/bin.erofs";
-export const binImageMount: MountSpec = { fstype: "erofs", target: "/bin", flags: MS.RDONLY | MS.NOSUID | MS.NODEV, data: "" };
-
-/** Boot step 2, after the mount table (a loop device needs /dev): /bin from its image, when the root has one. */
-export function mountBinImage(sys: Sys, log: Log): void {
-  if (!sys.exists(BIN_IMAGE)) return;
-  try {
-    sys.mountImage(BIN_IMAGE, binImageMount.target, binImageMount.fstype, binImageMount.flags, binImageMount.data);
-  } catch (error) {
-    log.error(`${BIN_IMAGE}: ${why(error)}`);
-  }
-}
-
 /** Directories made after mounting: the runtime's state and the kubelet's. */
 export const stateDirs: readonly { path: string; mode: number }[] = [
   { path: "/run/containerd", mode: 0o711 },

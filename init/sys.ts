@@ -54,11 +54,6 @@ export interface Sys {
   mkfifo(path: string, mode: number): void;
 
   mount(source: string, target: string, fstype: string, flags: number, data: string): void;
-  /**
-   * Mounts a filesystem image file, read-only, through a free loop device
-   * that goes away with the mount (and is not left attached on a failure).
-   */
-  mountImage(image: string, target: string, fstype: string, flags: number, data: string): void;
   umount(target: string, flags: number): void;
   /** The unique ids of the mount of / and of its parent mount (statmount(2)). */
   rootMount(): { id: number; parent: number };

@@ -10,7 +10,6 @@ import { buildContainerd } from "./stages/containerd.js";
 import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, smokeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
-import { erofsImage } from "./stages/erofs.js";
 import { packInitramfs } from "./stages/initramfs.js";
 import { buildKubelet } from "./stages/kubelet.js";
 import { buildPause } from "./stages/pause.js";
@@ -52,22 +51,28 @@ export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods
 
 /**
  * The initramfs, as concatenated archives (the kernel unpacks them in turn):
- * /bin as a zstd EROFS image, stored as it is, which the init mounts at /bin
- * (init/mounts.ts) and the kernel decompresses page by page as the binaries
- * run; containerd's store; and the rest (/init, /etc...), so that changing
- * the init or a config file repacks only a small archive. Unpacking the
- * binaries was most of the kernel's boot under TCG (README: where the boot goes).
+ * the large, rarely changing payload (/bin and containerd's store) apart
+ * from the rest (/init, /etc...), so that changing the init or a config file
+ * recompresses only a small archive. Unpacking zstd is most of the kernel's
+ * boot under TCG; lz4 unpacks faster but packs bigger, so the two largest
+ * binaries stay zstd and everything else is lz4: the signed UKI stays under
+ * its 48 MB target (README: where the boot goes).
  */
-/** Where the image of /bin goes in the root: the path the init mounts it from (init/mounts.ts BIN_IMAGE). */
-export const BIN_IMAGE_PATH = "lib/kios/bin.erofs";
-
 export function nodeInitramfs(ctx: StageContext, rootfs: Directory): File {
-  const store = "var/lib/containerd";
-  const binImage = dag.directory().withFile(BIN_IMAGE_PATH, erofsImage(ctx, rootfs.directory("bin")));
-  const rest = rootfs.withoutDirectory(store).withoutDirectory("bin").withNewDirectory("bin", { permissions: 0o755 });
+  const heavy = ["bin", "var/lib/containerd"];
+  const dense = ["bin/kubelet", "bin/runc"];
+  let payload = dag.directory();
+  for (const dir of heavy) payload = payload.withDirectory(dir, rootfs.directory(dir));
+  let densePayload = dag.directory();
+  for (const file of dense) {
+    payload = payload.withoutFile(file);
+    densePayload = densePayload.withFile(file, rootfs.file(file));
+  }
+  let rest = rootfs;
+  for (const dir of heavy) rest = rest.withoutDirectory(dir);
   const parts = [
-    packInitramfs(ctx, binImage, { console: false, compression: "none" }),
-    packInitramfs(ctx, dag.directory().withDirectory(store, rootfs.directory(store)), { console: false, compression: "lz4" }),
+    packInitramfs(ctx, densePayload, { console: false, compression: "zstd" }),
+    packInitramfs(ctx, payload, { console: false, compression: "lz4" }),
     packInitramfs(ctx, rest, { compression: "lz4" }),
   ];
   return parts

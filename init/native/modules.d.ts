@@ -50,5 +50,4 @@ declare module "kios" {
   export function now(): number;
   export function rootMount(): { id: number; parent: number };
   export function bindRootOverItself(): void;
-  export function mountImage(image: string, target: string, fstype: string, flags: number, data: string): void;
 }

@@ -73,7 +73,6 @@ export function nativeSys(): Sys {
     now: k.now,
     rootMount: k.rootMount,
     bindRootOverItself: k.bindRootOverItself,
-    mountImage: k.mountImage,
 
     onSignal(handler) {
       const fd = k.signalFd();

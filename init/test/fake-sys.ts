@@ -92,9 +92,6 @@ export class FakeSys implements Sys {
   mount(source: string, target: string, fstype: string, flags: number, data: string): void {
     this.calls.push(`mount ${source || "-"} ${target} ${fstype || "-"} 0x${flags.toString(16)} ${data || "-"}`);
   }
-  mountImage(image: string, target: string, fstype: string, flags: number, data: string): void {
-    this.calls.push(`mount image ${image} ${target} ${fstype} 0x${flags.toString(16)} ${data || "-"}`);
-  }
   umount(target: string, flags: number): void {
     this.calls.push(`umount ${target} ${flags}`);
   }

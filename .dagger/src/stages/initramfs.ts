@@ -14,13 +14,11 @@ export const initramfsPackages = ["cpio", "lz4", "zstd"];
  * fast as an uncompressed archive: under TCG, zstd costs the kernel ~17 ms
  * more per MB unpacked, lz4 ~0.13 MB more per MB stored.
  */
-export type Compression = "zstd" | "lz4" | "none";
+export type Compression = "zstd" | "lz4";
 
 const compressors: Record<Compression, string> = {
   zstd: "zstd -q -19 -T0",
   lz4: "lz4 -l -12 -q -c",
-  /** For what is compressed already (the EROFS image of /bin). */
-  none: "cat",
 };
 
 /**
