@@ -74,7 +74,7 @@ describe("build", () => {
       withKios(async (kios) =>
         (await kios.toolchain(["sbsigntool"]))
           .withFile("/x.efi", dag.host().file(path.join(out, file)))
-          .withFile("/db.crt", dag.host().file(keys.certs.db))
+          .withFile("/db.crt", daggerSigning(keys).cert)
           .withExec(["sbverify", "--cert", "/db.crt", "/x.efi"], { expect: "ANY" as never })
           .exitCode(),
       );
