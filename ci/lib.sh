@@ -31,10 +31,13 @@ debian_image() {
   local have
   have=$(docker image inspect -f '{{range .Config.Env}}{{println .}}{{end}}' "$tag" 2>/dev/null | sed -n 's/^KIOS_IMAGE_KEY=//p' || true)
   [ "$have" = "$key" ] && return 0
-  local tar=$KIOS_CACHE/images/${tag//[:\/]/_}-$key.tar
+  # A tag may carry the key itself (the engine's); tarballs are named by the
+  # rest, so that those of earlier recipes are found and dropped.
+  local family=${tag%-"$key"}
+  family=${family//[:\/]/_}
+  local tar=$KIOS_CACHE/images/$family-$key.tar
   mkdir -p "$KIOS_CACHE/images"
-  # Drop rootfs tarballs of earlier recipes.
-  find "$KIOS_CACHE/images" -name "${tag//[:\/]/_}-*.tar" ! -name "${tar##*/}" -delete
+  find "$KIOS_CACHE/images" -name "$family-*.tar" ! -name "${tar##*/}" -delete
   if [ ! -s "$tar" ]; then
     log "mmdebstrap $DEBIAN_SUITE -> $tag"
     SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-1735689600} mmdebstrap --quiet --variant=minbase \
