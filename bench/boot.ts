@@ -1,36 +1,40 @@
 /**
  * The UKI's size and the boot figures, from the module's `build` (throw-away
- * test keys, so its smoke boot runs under Secure Boot) on warm caches: three
- * releases that differ only in the smoke boot's nonce, so the UKI is built
- * once and booted three times. Each boot.* figure is the median of the three
- * boots (under TCG one boot varies by up to 40% here).
+ * test keys, so its smoke boot runs under Secure Boot) on warm caches:
+ * BOOTS releases that differ only in the smoke boot's nonce, so the UKI is
+ * built once and booted BOOTS times. Each boot.* figure is the median of
+ * those boots (under TCG one boot varies by up to 40% here). Then the same
+ * node, unsigned, booted as often with plain OVMF (boot.plain_ovmf.*), to
+ * tell the firmware's share (README: why Secure Boot boots are slower).
  */
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { BootReport } from "../.dagger/src/boot/report.js";
+import { nodeInitramfs, nodeParts, nodeRootfs, smokeBoot } from "../.dagger/src/node.js";
 import { buildRelease } from "../.dagger/src/release.js";
+import { buildKernel } from "../.dagger/src/stages/kernel.js";
 import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
 import { withKios } from "../tests/support/kios.js";
 import { daggerSigning, makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 
-const BOOTS = 3;
+const BOOTS = 5;
 
-/** The boot.* figures from a boot report's milestones. */
-export function bootFigures(report: BootReport): Figures {
+/** The boot figures (`<prefix>.kernel_to_init_ms`...) from a boot report's milestones. */
+export function bootFigures(report: BootReport, prefix = "boot"): Figures {
   const at = (name: string) => {
     const m = report.milestones.find((x) => x.name === name);
     if (!m) throw new Error(`boot report: no milestone "${name}"`);
     return m.ms;
   };
   return {
-    "boot.kernel_to_init_ms": Math.round(at("init started") - at("kernel banner")),
-    "boot.init_to_runtime_ms": Math.round(report.initExecToRuntimeMs),
-    "boot.kernel_to_kubelet_ms": Math.round(at("kubelet started") - at("kernel banner")),
-    "boot.kernel_to_pod_running_ms": Math.round(at("static pod ran") - at("kernel banner")),
-    "boot.pid1_rss_kb": report.pid1RssKb,
+    [`${prefix}.kernel_to_init_ms`]: Math.round(at("init started") - at("kernel banner")),
+    [`${prefix}.init_to_runtime_ms`]: Math.round(report.initExecToRuntimeMs),
+    [`${prefix}.kernel_to_kubelet_ms`]: Math.round(at("kubelet started") - at("kernel banner")),
+    [`${prefix}.kernel_to_pod_running_ms`]: Math.round(at("static pod ran") - at("kernel banner")),
+    [`${prefix}.pid1_rss_kb`]: report.pid1RssKb,
   };
 }
 
@@ -61,7 +65,15 @@ export async function bootBenchFigures(): Promise<Figures> {
         runs.push(bootFigures(JSON.parse(fs.readFileSync(path.join(dir, "boot-report.json"), "utf8"))));
         console.error(`[bench] boot ${i + 1}/${BOOTS}: ${JSON.stringify(runs[i])}`);
       }
-      return { "uki.signed_bytes": ukiBytes, ...medians(runs) };
+      const [kernel, parts] = await Promise.all([buildKernel(ctx, debianKernelSource(ctx)), nodeParts(ctx)]);
+      const initramfs = nodeInitramfs(ctx, await nodeRootfs(ctx, parts));
+      const plainRuns: Figures[] = [];
+      for (let i = 0; i < BOOTS; i++) {
+        const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, undefined, `bench-plain-${Date.now()}-${i}`);
+        plainRuns.push(bootFigures(boot.report, "boot.plain_ovmf"));
+        console.error(`[bench] plain OVMF boot ${i + 1}/${BOOTS}: ${JSON.stringify(plainRuns[i])}`);
+      }
+      return { "uki.signed_bytes": ukiBytes, ...medians(runs), ...medians(plainRuns) };
     });
   } finally {
     keys.remove();
