@@ -89,6 +89,47 @@ describe("kernel stage", () => {
     expect(console).toMatch(/^qemu exited: 0$/m);
   }, BUILD_TIMEOUT);
 
+  it("loads its signed modules under QEMU TCG and refuses one with a byte changed", async () => {
+    const console = await withKios(async (kios) => {
+      const kernel = await kios.kernel(await debianKernelSource(kios));
+      // An initramfs of busybox, the modules tree and a script that loads a
+      // module as kube-proxy does (modprobe), then a tampered copy of another.
+      const init = [
+        "#!/bin/busybox sh",
+        "/bin/busybox --install -s /bin",
+        "mount -t proc proc /proc",
+        "modprobe ip_vs_rr && echo modprobe-ok",
+        "grep -o '^ip_vs_rr ' /proc/modules && echo listed-ok",
+        "insmod /tampered.ko; echo tampered-exit-$?",
+        "poweroff -f",
+      ].join("\n");
+      const qemu = (await kios.toolchain(["qemu-system-x86", "busybox-static", "cpio"]))
+        .withDirectory("/root/lib", kernel.directory("modules/lib"))
+        .withNewFile("/root/init", init, { permissions: 0o755 })
+        .withFile("/boot/bzImage", kernel.file("bzImage"))
+        .withExec([
+          "bash",
+          "-ec",
+          // One byte of the module's license string changed after signing.
+          `cd /root && mkdir -p bin proc && cp /bin/busybox bin/
+           ko=$(find lib -name ip_vs_wrr.ko) && cp "$ko" tampered.ko
+           offset=$(grep -obUa 'license=GPL' tampered.ko | head -1 | cut -d: -f1)
+           printf X | dd of=tampered.ko bs=1 seek="$offset" conv=notrunc status=none
+           cmp -s "$ko" tampered.ko && { echo "tampering changed nothing" >&2; exit 1; }
+           find . | sort | cpio -o -H newc --quiet > /boot/initrd
+           timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none \\
+             -kernel /boot/bzImage -initrd /boot/initrd -append "console=ttyS0 loglevel=4"; echo "qemu exited: $?"`,
+        ]);
+      return (await qemu.stdout()).replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
+    });
+    expect(console).toMatch(/^modprobe-ok$/m);
+    expect(console).toMatch(/^listed-ok$/m);
+    // busybox insmod exits with the errno: EKEYREJECTED is 129.
+    expect(console).toMatch(/insmod: can't insert '\/tampered.ko': Key was rejected by service/);
+    expect(console).toMatch(/^tampered-exit-129$/m);
+    expect(console).toMatch(/^qemu exited: 0$/m);
+  }, BUILD_TIMEOUT);
+
   it("has what Docker's check-config.sh calls generally necessary but cgroup v1, and signed modules", async () => {
     const { checkConfig, dotConfig, modules } = await withKios(async (kios) => {
       const kernel = await kios.kernel(await debianKernelSource(kios));
