@@ -69,7 +69,7 @@ export async function bootBenchFigures(): Promise<Figures> {
       const initramfs = nodeInitramfs(ctx, await nodeRootfs(ctx, parts));
       const plainRuns: Figures[] = [];
       for (let i = 0; i < BOOTS; i++) {
-        const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, undefined, `bench-plain-${Date.now()}-${i}`);
+        const boot = await smokeBoot(ctx, kernel, initramfs, undefined, `bench-plain-${Date.now()}-${i}`);
         plainRuns.push(bootFigures(boot.report, "boot.plain_ovmf"));
         console.error(`[bench] plain OVMF boot ${i + 1}/${BOOTS}: ${JSON.stringify(plainRuns[i])}`);
       }

@@ -201,7 +201,7 @@ export class Kios {
   async uki(kernelSource?: Directory): Promise<File> {
     const ctx = await this.context();
     const kernel = await this.builtKernel(ctx, kernelSource);
-    return nodeUki(ctx, kernel.bzImage, [await this.initramfs()]);
+    return nodeUki(ctx, kernel, [await this.initramfs()]);
   }
 
   /**
@@ -235,7 +235,7 @@ export class Kios {
     const ctx = await this.context();
     const kernel = await this.builtKernel(ctx, kernelSource);
     const signing = key && cert ? { key, cert } : undefined;
-    const boot = await smokeBoot(ctx, kernel.bzImage, await this.initramfs(), signing, nonce, debug);
+    const boot = await smokeBoot(ctx, kernel, await this.initramfs(), signing, nonce, debug);
     return reportDirectory(boot);
   }
 

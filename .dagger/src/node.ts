@@ -11,6 +11,7 @@ import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, smokeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
+import type { KernelBuild } from "./stages/kernel.js";
 import { buildKubelet } from "./stages/kubelet.js";
 import { buildPause } from "./stages/pause.js";
 import { assembleRootfs } from "./stages/rootfs.js";
@@ -90,10 +91,23 @@ export function sbat(version: string): string {
   ].join("\n");
 }
 
-export function nodeUki(ctx: StageContext, kernel: File, initramfs: File[], cmdline = ctx.config.kernel.cmdline): File {
+/** What the UKI takes from the kernel stage: the kernel and its signed modules. */
+export type NodeKernel = Pick<KernelBuild, "bzImage" | "modules">;
+
+/**
+ * The kernel's modules tree (lib/modules/<release>/) as one more initramfs
+ * archive, so the node has the modules of its own kernel (kube-proxy's IPVS
+ * mode loads them from the host's /lib/modules).
+ */
+export function modulesInitramfs(ctx: StageContext, modules: Directory): File {
+  return packInitramfs(ctx, modules, { console: false, compression: "lz4" });
+}
+
+/** The UKI: `kernel`'s bzImage, then the `initramfs` archives and its modules. */
+export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[], cmdline = ctx.config.kernel.cmdline): File {
   return buildUki(ctx, {
-    kernel,
-    initramfs,
+    kernel: kernel.bzImage,
+    initramfs: [...initramfs, modulesInitramfs(ctx, kernel.modules)],
     cmdline,
     osRelease: `NAME="kiOS"\nID=kios\nVERSION_ID=${ctx.config.release.version}\n`,
     sbat: sbat(ctx.config.release.version),
@@ -132,7 +146,7 @@ export interface SmokeBootResult {
  */
 export async function smokeBoot(
   ctx: StageContext,
-  kernel: File,
+  kernel: NodeKernel,
   initramfs: File,
   signing?: { key: Secret; cert: File },
   nonce?: string,

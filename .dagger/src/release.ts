@@ -17,9 +17,9 @@ export async function buildRelease(
 ): Promise<Directory> {
   const [kernel, parts] = await Promise.all([buildKernel(ctx, inputs.kernelSource), nodeParts(ctx)]);
   const initramfs = nodeInitramfs(ctx, await nodeRootfs(ctx, parts));
-  const unsigned = nodeUki(ctx, kernel.bzImage, [initramfs]);
+  const unsigned = nodeUki(ctx, kernel, [initramfs]);
   const signing = { key: inputs.key, cert: inputs.cert };
-  const boot = await smokeBoot(ctx, kernel.bzImage, initramfs, signing, inputs.nonce);
+  const boot = await smokeBoot(ctx, kernel, initramfs, signing, inputs.nonce);
   return releaseDirectory(ctx, {
     signed: signEfi(ctx, unsigned, inputs.key, inputs.cert),
     unsigned,

@@ -101,6 +101,10 @@ describe("build", () => {
     expect(report.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "runc"]);
   });
 
+  it("has its kernel's signed modules: a pod loads one under Secure Boot", () => {
+    expect(report.modules).toEqual(["ip_vs_rr loaded"]);
+  });
+
   it("mounts as specified: nosuid and noexec everywhere, nodev where no devices live", () => {
     const options = (mp: string) => {
       const m = report.mounts.find((x) => x.mountpoint === mp);

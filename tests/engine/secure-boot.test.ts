@@ -24,7 +24,7 @@ beforeAll(async () => {
   await withKios(async (kios) => {
     const ctx = await kios["context"]();
     const kernel = await buildKernel(ctx, debianKernelSource(ctx));
-    const unsigned = nodeUki(ctx, kernel.bzImage, [await kios.initramfs()]);
+    const unsigned = nodeUki(ctx, kernel, [await kios.initramfs()]);
     const { key, cert } = daggerSigning(keys);
     const signed = signEfi(ctx, unsigned, key, cert);
     // One byte inverted in the middle of the file (inside the .linux section).

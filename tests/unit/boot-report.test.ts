@@ -16,6 +16,7 @@ const lines = [
   "[   20.001000] kios-smoke: bin runc kubelet containerd containerd-shim-runc-v2",
   "[   20.002000] kios-smoke: mount /proc rw,nosuid,nodev,noexec,relatime",
   "[   20.003000] kios-smoke: mount /dev rw,nosuid,noexec,relatime",
+  "[   20.003500] kios-smoke: module ip_vs_rr loaded",
   "[   20.004000] kios-smoke: done",
   "[   25.500000] reboot: Power down",
 ];
@@ -40,7 +41,7 @@ describe("boot report", () => {
     expect(bootReport(mixed).milestones[2]).toEqual({ name: "containerd ready", ms: 3000 });
   });
 
-  it("measures exec of /init to exec of containerd, PID 1 RSS, /bin and mounts", () => {
+  it("measures exec of /init to exec of containerd, PID 1 RSS, /bin, mounts and module loads", () => {
     const r = bootReport(console);
     expect(r.initExecToRuntimeMs).toBeCloseTo(71.5, 6);
     expect(r.pid1RssKb).toBe(2108);
@@ -49,6 +50,8 @@ describe("boot report", () => {
       { mountpoint: "/proc", options: "rw,nosuid,nodev,noexec,relatime" },
       { mountpoint: "/dev", options: "rw,nosuid,noexec,relatime" },
     ]);
+    expect(r.modules).toEqual(["ip_vs_rr loaded"]);
+    expect(bootReportMarkdown(r)).toContain("- kernel modules: ip_vs_rr loaded\n");
   });
 
   it("fails on the first missed milestone, naming it and showing the console tail", () => {

@@ -1,4 +1,4 @@
-/** The boot report of a smoke boot: milestone times, init figures, /bin and mounts; as data, Markdown and SVG. */
+/** The boot report of a smoke boot: milestone times, init figures, /bin, mounts and a module load; as data, Markdown and SVG. */
 import { ConsoleLine, findMilestones, MilestoneHit, parseConsole, smokeFacts, smokeMilestones } from "./milestones.js";
 
 export interface MountFact {
@@ -13,6 +13,8 @@ export interface BootReport {
   pid1RssKb: number;
   bin: string[];
   mounts: MountFact[];
+  /** What the smoke pod's module loads gave: "ip_vs_rr loaded" or "ip_vs_rr refused: <error>". */
+  modules: string[];
 }
 
 function timeOf(lines: ConsoleLine[], pattern: RegExp, what: string): number {
@@ -44,6 +46,7 @@ export function bootReport(console: string): BootReport {
       const [mountpoint, options = ""] = v.split(/\s+/, 2);
       return { mountpoint, options };
     }),
+    modules: smokeFacts(lines, "module"),
   };
 }
 
@@ -59,6 +62,7 @@ export function bootReportMarkdown(r: BootReport): string {
     `- init: exec of /init to exec of containerd: ${r.initExecToRuntimeMs.toFixed(1)} ms`,
     `- PID 1 RSS: ${r.pid1RssKb} kB`,
     `- /bin: ${r.bin.join(", ")}`,
+    `- kernel modules: ${r.modules.join("; ") || "none loaded"}`,
     "",
     "| mount | options |",
     "| --- | --- |",
