@@ -10,7 +10,7 @@
  */
 import { stat, readFile } from "node:fs/promises";
 import { bootstrapEngine } from "../ci/engine-env.js";
-import { initExecutable, initTestAssets } from "../tests/support/init-exe.js";
+import { initExecutable, initTestAssets, initTestKernel } from "../tests/support/init-exe.js";
 import { Pid1, waitFor } from "./test/namespace.js";
 import { Vm } from "./test/qemu.js";
 
@@ -40,13 +40,14 @@ async function steadyRssKb(exe: string, fakeService: string): Promise<number> {
 
 /** One quiet boot: the stand-in kubelet copies the kernel log's records ("kmsg <usec> <text>") to the console. */
 async function execToRuntimeMs(): Promise<number> {
-  const vm = await Vm.boot(await initTestAssets(), "quiet");
+  const vm = await Vm.boot(await initTestKernel(), await initTestAssets(), "quiet");
   try {
     await vm.waitForLine("kmsg", 90_000);
     await vm.waitForLine("kiOS: booted", 10_000);
     const records = (await vm.console())
       .split("\n")
-      .map((line) => /^kmsg (\d+) (.*)$/.exec(line.trim()))
+      // The first record may follow the firmware's terminal reset ("\x1b[2J") on the same line.
+      .map((line) => /kmsg (\d+) (.*)$/.exec(line.trim()))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ usec: Number(m[1]), text: m[2]! }));
     const find = (text: string) => {
@@ -54,7 +55,7 @@ async function execToRuntimeMs(): Promise<number> {
       if (!record) throw new Error(`no "${text}" record on the console`);
       return record.usec;
     };
-    return (find("kiOS: started containerd") - find("preload: exec /init")) / 1000;
+    return (find("kiOS: started containerd") - find("Run /init as init process")) / 1000;
   } finally {
     await vm.dispose();
   }

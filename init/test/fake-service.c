@@ -152,7 +152,7 @@ static void probe(void)
  */
 static void dump_kmsg(void)
 {
-    static const char *wanted[] = { "preload: exec", "kiOS:", "fake-containerd: start", "Run /" };
+    static const char *wanted[] = { "kiOS:", "fake-containerd: start", "Run /" };
     int kmsg = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
     int console = open("/dev/console", O_WRONLY | O_NOCTTY | O_CLOEXEC);
     char record[2048], line[2200];

@@ -1,7 +1,7 @@
 /**
- * Boots the init as PID 1 of an initramfs in QEMU under TCG (direct kernel
- * boot of the stock Debian trixie kernel), reading the serial console and
- * driving the ACPI power button through the QEMU monitor.
+ * Boots the init as PID 1 of an initramfs in QEMU under TCG (direct boot of
+ * kiOS's kernel), reading the serial console and driving the ACPI power
+ * button through the QEMU monitor.
  */
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { mkdtemp, readFile, rm } from "node:fs/promises";
@@ -14,12 +14,10 @@ import { waitFor } from "./namespace.js";
 export const QEMU = "qemu-system-x86_64";
 
 /**
- * The kernel command line. `rdinit=/preload` loads the power button module
- * and execs /init (the stock kernel has the driver as a module; kiOS's builds
- * it in). `printk.devkmsg=on` lets every record of the init through: by
- * default /dev/kmsg keeps 10 records per 5 s from one writer.
+ * The kernel command line. `printk.devkmsg=on` lets every record of the init
+ * through: by default /dev/kmsg keeps 10 records per 5 s from one writer.
  */
-export const CMDLINE = "console=ttyS0 rdinit=/preload panic=-1 printk.devkmsg=on";
+export const CMDLINE = "console=ttyS0 panic=-1 printk.devkmsg=on";
 
 export function checkQemu(): void {
   const probe = spawnSync(QEMU, ["--version"], { encoding: "utf8" });
@@ -44,14 +42,15 @@ export class Vm {
     );
   }
 
-  static async boot(assets: InitTestAssets, extraCmdline = ""): Promise<Vm> {
+  /** Boots `kernel` (a bzImage) with the assets' initramfs. */
+  static async boot(kernel: string, assets: InitTestAssets, extraCmdline = ""): Promise<Vm> {
     checkQemu();
     const dir = await mkdtemp(join(tmpdir(), "kios-qemu-"));
     const qemu = spawn(
       QEMU,
       [
         "-accel", "tcg", "-machine", "q35", "-cpu", "max", "-m", "1024", "-nographic", "-no-reboot", "-nic", "none",
-        "-kernel", assets.kernel, "-initrd", assets.initramfs, "-append", `${CMDLINE} ${extraCmdline}`.trim(),
+        "-kernel", kernel, "-initrd", assets.initramfs, "-append", `${CMDLINE} ${extraCmdline}`.trim(),
         "-serial", `file:${join(dir, "serial.log")}`, "-monitor", `unix:${join(dir, "monitor.sock")},server,nowait`,
       ],
       { stdio: ["ignore", "ignore", "pipe"] },

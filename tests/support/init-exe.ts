@@ -2,22 +2,22 @@
  * The built init, for the tests that run it for real on the host (in
  * namespaces) or in QEMU:
  * - initExecutable(): the `init` stage's executable, exported from the engine;
- * - initTestAssets(): the stand-in services, the QEMU test's kernel and an
- *   initramfs around the executable (init/test/build-assets.sh), built in a
- *   pipeline container with the Debian packages build.toml pins.
+ * - initTestAssets(): the stand-in services and an initramfs around the
+ *   executable (init/test/build-assets.sh), built in a pipeline container
+ *   with the Debian packages build.toml pins;
+ * - initTestKernel(): the `kernel` stage's bzImage (from Debian's kernel
+ *   source, as the other offline tests build it), which the QEMU test boots.
  * Exports go to a fresh temporary folder per test process.
  */
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { pinnedPackages } from "../../.dagger/src/context.js";
-import { withDebianDownloads } from "../../.dagger/src/stages/toolchain.js";
+import { debianKernelSource } from "./debian-kernel-source.js";
 import { withKios } from "./kios.js";
 
 const outDir = mkdtempSync(join(tmpdir(), "kios-init-"));
 
-const assetPackages = ["gcc", "gcc-14", "libc6-dev", "linux-libc-dev", "cpio", "xz-utils"];
-const testKernel = "linux-image-6.12.117+deb13-amd64";
+const assetPackages = ["gcc", "gcc-14", "libc6-dev", "linux-libc-dev", "cpio"];
 
 let executable: Promise<string> | undefined;
 
@@ -30,9 +30,7 @@ export function initExecutable(): Promise<string> {
 export interface InitTestAssets {
   /** The stand-in for containerd and kubelet (test/fake-service.c), static. */
   fakeService: string;
-  /** The Debian trixie kernel the QEMU test boots. */
-  kernel: string;
-  /** An initramfs: the init as /init, the stand-ins, the power button module. */
+  /** An uncompressed initramfs: the init as /init, the stand-ins, a node's /etc. */
   initramfs: string;
 }
 
@@ -41,27 +39,24 @@ let assets: Promise<InitTestAssets> | undefined;
 export function initTestAssets(): Promise<InitTestAssets> {
   assets ??= withKios(async (kios) => {
     const ctx = await kios["context"]();
-    const [kernelPin] = pinnedPackages(ctx.config.debian.packages, [testKernel]);
-    const base = withDebianDownloads(
-      ctx.toolchain(assetPackages),
-      { archives: kios.aptArchives, lists: kios.aptLists },
-      [kernelPin],
-      "/debs",
-    );
     const dir = join(outDir, "assets");
-    await base
+    await ctx
+      .toolchain(assetPackages)
       .withDirectory("/src/test", ctx.source.directory("init/test"))
       .withFile("/out/init", await kios.init(), { permissions: 0o755 })
-      .withEnvVariable("KERNEL_DEBS", "/debs")
       .withExec(["sh", "/src/test/build-assets.sh", "/src/test", "/out", "/out/init"])
       .withExec(["rm", "/out/init"])
       .directory("/out")
       .export(dir);
-    return {
-      fakeService: join(dir, "fake-service"),
-      kernel: join(dir, "vmlinuz"),
-      initramfs: join(dir, "initramfs.cpio.gz"),
-    };
+    return { fakeService: join(dir, "fake-service"), initramfs: join(dir, "initramfs.cpio") };
   });
   return assets;
+}
+
+let kernel: Promise<string> | undefined;
+
+/** The path of kiOS's kernel (bzImage): a cold build takes about 13 minutes here, a cached one seconds. */
+export function initTestKernel(): Promise<string> {
+  kernel ??= withKios(async (kios) => (await kios.kernel(await debianKernelSource(kios))).file("bzImage").export(join(outDir, "bzImage")));
+  return kernel;
 }
