@@ -52,6 +52,11 @@ function dateUtc(epoch: number): string {
   return `${day} ${month} ${String(d.getUTCDate()).padStart(2, " ")} ${time} UTC ${d.getUTCFullYear()}`;
 }
 
+/** A serial console's text without carriage returns and the escape sequences SeaBIOS resets the terminal with (on the banner's line too). */
+function plainConsole(text: string): string {
+  return text.replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
+}
+
 /** Compiler runs ccache saw: hits, misses and the ones it cannot cache. */
 function compilations(stats: Record<string, number>): number {
   return ["direct_cache_hit", "preprocessed_cache_hit", "cache_miss", "unsupported_code_directive"]
@@ -73,8 +78,7 @@ describe("kernel stage", () => {
           `timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none ` +
             `-kernel /boot/bzImage -append "${config.kernel.cmdline}"; echo "qemu exited: $?"`,
         ]);
-      // SeaBIOS resets the terminal with escape sequences, on the banner's line too.
-      const output = (await qemu.stdout()).replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
+      const output = plainConsole(await qemu.stdout());
       return { version: await kernelVersion(source), console: output };
     });
     expect(version.startsWith(config.kernel.version.split(".").slice(0, 2).join(".") + ".")).toBe(true);
@@ -120,7 +124,7 @@ describe("kernel stage", () => {
            timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none \\
              -kernel /boot/bzImage -initrd /boot/initrd -append "console=ttyS0 loglevel=4"; echo "qemu exited: $?"`,
         ]);
-      return (await qemu.stdout()).replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
+      return plainConsole(await qemu.stdout());
     });
     expect(console).toMatch(/^modprobe-ok$/m);
     expect(console).toMatch(/^listed-ok$/m);
