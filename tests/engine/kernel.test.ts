@@ -57,6 +57,9 @@ function plainConsole(text: string): string {
   return text.replace(/\x1b(\[[0-9;?]*[A-Za-z]|c)|\r/g, "");
 }
 
+/** The QEMU TCG command both boot tests run in their containers (-kernel, -initrd and -append follow). */
+const QEMU_TCG = "timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none";
+
 /** Compiler runs ccache saw: hits, misses and the ones it cannot cache. */
 function compilations(stats: Record<string, number>): number {
   return ["direct_cache_hit", "preprocessed_cache_hit", "cache_miss", "unsupported_code_directive"]
@@ -75,8 +78,7 @@ describe("kernel stage", () => {
           "sh",
           "-c",
           // panic=-1 reboots at the panic (no root file system), -no-reboot then exits QEMU.
-          `timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none ` +
-            `-kernel /boot/bzImage -append "${config.kernel.cmdline}"; echo "qemu exited: $?"`,
+          `${QEMU_TCG} -kernel /boot/bzImage -append "${config.kernel.cmdline}"; echo "qemu exited: $?"`,
         ]);
       const output = plainConsole(await qemu.stdout());
       return { version: await kernelVersion(source), console: output };
@@ -121,8 +123,7 @@ describe("kernel stage", () => {
            printf X | dd of=tampered.ko bs=1 seek="$offset" conv=notrunc status=none
            cmp -s "$ko" tampered.ko && { echo "tampering changed nothing" >&2; exit 1; }
            find . | sort | cpio -o -H newc --quiet > /boot/initrd
-           timeout 600 qemu-system-x86_64 -accel tcg -machine q35 -cpu max -m 512 -nographic -no-reboot -nic none \\
-             -kernel /boot/bzImage -initrd /boot/initrd -append "console=ttyS0 loglevel=4"; echo "qemu exited: $?"`,
+           ${QEMU_TCG} -kernel /boot/bzImage -initrd /boot/initrd -append "console=ttyS0 loglevel=4"; echo "qemu exited: $?"`,
         ]);
       return plainConsole(await qemu.stdout());
     });
