@@ -16,7 +16,7 @@ async function boot(files: Record<string, string> = {}): Promise<{ sys: FakeSys;
 
 describe("boot", () => {
   it("runs every upstream step in order", async () => {
-    const { sys } = await boot({ "/etc/hostname": "node-a\n" });
+    const { sys } = await boot({ "/etc/hostname": "node-a\n", "/bin/kubelet": "" });
     expect(steps(sys)).toEqual([
       // (the root has a parent mount here: it stays where it is)
       // 2. mounts, with their flags (0x2 nosuid, 0x4 nodev, 0x8 noexec)
@@ -34,6 +34,8 @@ describe("boot", () => {
       "mount - /var/run - 0x100000 -", // shared
       "mount tmpfs /var/lib/kubelet tmpfs 0xe mode=0755",
       "mount - /var/lib/kubelet - 0x100000 -", // shared
+      "mount /bin /bin - 0x5000 -", // bound over itself (recursively), then read-only, nosuid, nodev
+      "mount - /bin - 0x1027 -",
       "mount - / - 0x104000 -", // recursively shared, last
       // 3. loopback
       "up lo",

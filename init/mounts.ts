@@ -1,6 +1,7 @@
 /**
  * What PID 1 mounts at boot (in this order) and how it unmounts at shutdown.
- * Every mount is nosuid and noexec; nodev unless it holds devices.
+ * Every mount is nosuid and noexec; nodev unless it holds devices. /bin and
+ * /lib are made read-only.
  */
 import type { Log } from "./log.js";
 import { why } from "./log.js";
@@ -41,6 +42,13 @@ export const mountTable: readonly MountSpec[] = [
   tmpfs("/var/lib/kubelet", "0755", true),
 ];
 
+/**
+ * Parts of the root that nothing on a running node may change: bound over
+ * themselves and made read-only (still executable: /bin is where services
+ * come from). The rest of the root stays writable (README: writable paths).
+ */
+export const readOnlyDirs: readonly string[] = ["/bin", "/lib"];
+
 /** Directories made after mounting: the runtime's state and the kubelet's. */
 export const stateDirs: readonly { path: string; mode: number }[] = [
   { path: "/run/containerd", mode: 0o711 },
@@ -75,6 +83,15 @@ export function mountFilesystems(sys: Sys, log: Log): void {
   for (const dir of stateDirs) {
     try {
       mkdirs(sys, dir.path, dir.mode);
+    } catch (error) {
+      log.error(why(error));
+    }
+  }
+  for (const dir of readOnlyDirs) {
+    if (!sys.exists(dir)) continue;
+    try {
+      sys.mount(dir, dir, "", MS.BIND | MS.REC, "");
+      sys.mount("", dir, "", MS.REMOUNT | MS.BIND | MS.RDONLY | MS.NOSUID | MS.NODEV, "");
     } catch (error) {
       log.error(why(error));
     }

@@ -22,7 +22,7 @@ export interface Service {
   readyWhenExists?: string;
   /** Runs just before each start. */
   beforeStart?(sys: Sys, log: Log): void;
-  /** Restarted whenever it exits, until shutdown; see restartDelay. */
+  /** Restarted whenever it exits, until shutdown, within its RestartBudget. */
   restart: "always";
 }
 
@@ -60,18 +60,33 @@ export function setHostnameFromFile(sys: Sys, log: Log): void {
   }
 }
 
-/** A run this long counts as healthy: its exit restarts at once. */
-export const HEALTHY_RUN_MS = 10_000;
-const FIRST_DELAY_MS = 100;
-const MAX_DELAY_MS = 5_000;
+/** Restarts a service may have at once; then one more per RESTART_REFILL_MS. */
+export const RESTART_BURST = 10;
+export const RESTART_REFILL_MS = 5_000;
 
 /**
- * How long to wait before restarting a service that exited after `ranMs`,
- * given how many quick exits came right before this one. Immediate after a
- * healthy run; doubling from 100 ms to at most 5 s while it keeps failing, so
- * that a broken binary cannot make PID 1 spin.
+ * A service's restart budget (a token bucket): every restart, after a crash
+ * or asked for on the system socket, takes one. Up to RESTART_BURST restarts
+ * happen at once, so a service killed now and then is back at once; past
+ * that, one per RESTART_REFILL_MS, so that neither a broken binary nor a
+ * flood of 0x03 can restart a service in a loop.
  */
-export function restartDelay(ranMs: number, quickExitsBefore: number): number {
-  if (ranMs >= HEALTHY_RUN_MS) return 0;
-  return Math.min(MAX_DELAY_MS, FIRST_DELAY_MS * 2 ** quickExitsBefore);
+export class RestartBudget {
+  private tokens = RESTART_BURST;
+  private since = 0;
+
+  /** 0 when a restart may happen now (and takes it), else the ms until one may. */
+  take(now: number): number {
+    if (this.tokens === RESTART_BURST) this.since = now;
+    const earned = Math.floor((now - this.since) / RESTART_REFILL_MS);
+    if (earned > 0) {
+      this.tokens = Math.min(RESTART_BURST, this.tokens + earned);
+      this.since += earned * RESTART_REFILL_MS;
+    }
+    if (this.tokens > 0) {
+      this.tokens--;
+      return 0;
+    }
+    return this.since + RESTART_REFILL_MS - now;
+  }
 }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DRAIN_TIMEOUT_MS, Init, KILL_GRACE_MS, TERM_GRACE_MS } from "./init.js";
 import { unmountOrder } from "./mounts.js";
+import { RESTART_BURST, RESTART_REFILL_MS } from "./services.js";
 import { FakeSys } from "./test/fake-sys.js";
 
 const MOUNTINFO = [
@@ -105,11 +106,15 @@ describe("shutdown", () => {
 
   it("cancels a pending restart when shutdown begins", async () => {
     const { sys } = await running();
-    sys.exit(sys.pidOf("/bin/kubelet"), 1); // quick exit: restart in 100 ms
+    const kubeletStarts = () => sys.calls.filter((c) => c.startsWith("spawn ") && c.includes("kubelet")).length;
+    // The restart budget used up: the last exit's restart waits.
+    for (let i = 0; i <= RESTART_BURST; i++) sys.exit(sys.pidOf("/bin/kubelet"), 1);
+    expect(kubeletStarts()).toBe(1 + RESTART_BURST);
+    expect(sys.pendingTimers()).toBe(1);
     obeyTerm(sys);
     sys.signal("SIGTERM");
-    await sys.advance(1_000);
-    expect(sys.calls.filter((c) => c.startsWith("spawn ") && c.includes("kubelet"))).toHaveLength(1);
+    await sys.advance(2 * RESTART_REFILL_MS);
+    expect(kubeletStarts()).toBe(1 + RESTART_BURST);
   });
 
   it("broadcasts the shutdown event to every client and waits for 0x02", async () => {

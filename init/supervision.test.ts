@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Init } from "./init.js";
-import { restartDelay } from "./services.js";
+import { RESTART_BURST, RESTART_REFILL_MS, RestartBudget } from "./services.js";
 import { FakeSys } from "./test/fake-sys.js";
 
 const RUNTIME_SOCKET = "/run/containerd/containerd.sock";
@@ -35,28 +35,37 @@ describe("supervision", () => {
     expect(sys.pidOf("/bin/kubelet")).toBe(kubelet);
   });
 
-  it("backs off a service that keeps failing at once, and resets after a healthy run", async () => {
+  it("restarts a service killed again and again at once, up to the burst, then one per refill", async () => {
     const { sys } = await running();
     const starts = () => spawns(sys, "/bin/kubelet").length;
+    for (let i = 1; i <= RESTART_BURST; i++) {
+      await sys.advance(1_000);
+      sys.exit(sys.pidOf("/bin/kubelet"), null, 9);
+      expect(starts()).toBe(1 + i); // back at once
+    }
+    // The 9 s since the first earned one back: one more at once, then one per refill.
     sys.exit(sys.pidOf("/bin/kubelet"), 1);
-    expect(starts()).toBe(1); // waits 100 ms
-    await sys.advance(99);
-    expect(starts()).toBe(1);
+    expect(starts()).toBe(RESTART_BURST + 2);
+    sys.exit(sys.pidOf("/bin/kubelet"), 1);
+    expect(starts()).toBe(RESTART_BURST + 2);
+    expect(sys.log.at(-1)).toBe("<5>kiOS: restarting kubelet in 1000 ms (restart budget used up)\n");
+    await sys.advance(999);
+    expect(starts()).toBe(RESTART_BURST + 2);
     await sys.advance(1);
-    expect(starts()).toBe(2);
-    sys.exit(sys.pidOf("/bin/kubelet"), 1);
-    await sys.advance(199);
-    expect(starts()).toBe(2);
-    await sys.advance(1);
-    expect(starts()).toBe(3);
-    await sys.advance(30_000);
-    sys.exit(sys.pidOf("/bin/kubelet"), 1);
-    expect(starts()).toBe(4); // healthy run: at once
+    expect(starts()).toBe(RESTART_BURST + 3);
   });
 
-  it("caps the delay at 5 s", () => {
-    expect([0, 1, 2, 3, 4, 5, 6, 10].map((n) => restartDelay(50, n))).toEqual([100, 200, 400, 800, 1600, 3200, 5000, 5000]);
-    expect(restartDelay(10_000, 10)).toBe(0);
+  it("keeps a budget: at most the burst at once, then one restart per refill period", () => {
+    const budget = new RestartBudget();
+    const delays = Array.from({ length: RESTART_BURST + 1 }, () => budget.take(1_000));
+    expect(delays.slice(0, RESTART_BURST)).toEqual(Array(RESTART_BURST).fill(0));
+    expect(delays.at(-1)).toBe(RESTART_REFILL_MS);
+    expect(budget.take(1_000 + RESTART_REFILL_MS - 1)).toBe(1);
+    expect(budget.take(1_000 + RESTART_REFILL_MS)).toBe(0);
+    expect(budget.take(1_000 + RESTART_REFILL_MS)).toBe(RESTART_REFILL_MS);
+    // Long quiet: the budget is full again, not more than full.
+    const later = 1_000_000;
+    expect(Array.from({ length: RESTART_BURST + 1 }, () => budget.take(later)).filter((d) => d === 0)).toHaveLength(RESTART_BURST);
   });
 
   it("retries a binary that cannot be started, without spinning", async () => {
@@ -64,12 +73,30 @@ describe("supervision", () => {
     sys.missingBinaries.add("/bin/containerd");
     new Init(sys).boot();
     expect(sys.log).toContain("<3>kiOS: cannot start containerd: spawn /bin/containerd: ENOENT\n");
-    await sys.advance(1_000);
-    // 100 + 200 + 400 ms: three retries in the first second
-    expect(sys.calls.filter((c) => c === "spawn failed /bin/containerd")).toHaveLength(4);
+    // The first try and the burst at once, then one per refill period.
+    expect(sys.calls.filter((c) => c === "spawn failed /bin/containerd")).toHaveLength(1 + RESTART_BURST);
+    await sys.advance(3 * RESTART_REFILL_MS);
+    expect(sys.calls.filter((c) => c === "spawn failed /bin/containerd")).toHaveLength(1 + RESTART_BURST + 3);
     sys.missingBinaries.clear();
-    await sys.advance(800);
+    await sys.advance(RESTART_REFILL_MS);
     expect(sys.pidOf("/bin/containerd")).toBeGreaterThan(0);
+  });
+
+  it("cannot be made to restart the kubelet in a loop: a flood of 0x03 is coalesced and budgeted", async () => {
+    const { sys } = await running();
+    const client = sys.connect();
+    const starts = () => spawns(sys, "/bin/kubelet").length;
+    for (let round = 0; round < 3 * RESTART_BURST; round++) {
+      const pid = sys.pidOf("/bin/kubelet");
+      client.write(0x03, 0x03, 0x03); // three in one read: one restart
+      if (sys.calls.includes(`kill ${pid} SIGTERM`)) sys.exit(pid, 0); // the kubelet obeys
+      await sys.advance(100);
+    }
+    // 3 s of flooding: the burst, not one restart per 0x03.
+    expect(starts()).toBe(1 + RESTART_BURST);
+    await sys.advance(RESTART_REFILL_MS);
+    sys.exit(sys.pidOf("/bin/kubelet"), 0);
+    expect(starts()).toBe(2 + RESTART_BURST);
   });
 
   it("reaps orphans without touching the services", async () => {

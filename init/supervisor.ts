@@ -5,7 +5,7 @@
  */
 import type { Log } from "./log.js";
 import { why } from "./log.js";
-import { restartDelay, HEALTHY_RUN_MS, SERVICE_ENV, type Service } from "./services.js";
+import { RestartBudget, SERVICE_ENV, type Service } from "./services.js";
 import type { ChildExit, Sys } from "./sys.js";
 
 interface Running {
@@ -19,8 +19,10 @@ export function describeExit(exit: ChildExit): string {
 
 export class Supervisor {
   private readonly running = new Map<string, Running>();
-  private readonly quickExits = new Map<string, number>();
-  private readonly pendingStarts = new Map<string, () => void>();
+  private readonly budgets = new Map<string, RestartBudget>();
+  /** Starts (or, for a running service, deliberate restarts) waiting out the budget. */
+  private readonly pending = new Map<string, () => void>();
+  /** Services stopped on purpose: started again as soon as they exit. */
   private readonly restartAtOnce = new Set<string>();
   private restarting = true;
   /** When set, every service writes here instead of its log pipe. */
@@ -36,8 +38,7 @@ export class Supervisor {
   start(name: string): void {
     const svc = this.find(name);
     if (!this.restarting || this.running.has(name)) return;
-    this.pendingStarts.get(name)?.();
-    this.pendingStarts.delete(name);
+    this.cancelPending(name);
     try {
       svc.beforeStart?.(this.sys, this.log);
     } catch (error) {
@@ -59,20 +60,26 @@ export class Supervisor {
       this.log.info(`started ${name} (pid ${pid}): ${argv.join(" ")}`);
     } catch (error) {
       this.log.error(`cannot start ${name}: ${why(error)}`);
-      this.scheduleRestart(name, 0);
+      this.scheduleRestart(name);
     }
   }
 
-  /** Stops a running service with SIGTERM; it is started again at once (0x03, 0x04). */
+  /**
+   * Stops a running service with SIGTERM and starts it again as soon as it
+   * exits (0x03, 0x04), within its restart budget. A restart asked for while
+   * one is under way or waiting is the same restart.
+   */
   restart(name: string): void {
     const run = this.running.get(name);
     if (!run) {
-      this.start(name); // not running: maybe waiting out a restart delay
+      if (!this.pending.has(name)) this.start(name);
       return;
     }
-    this.restartAtOnce.add(name);
-    this.log.notice(`restarting ${name} (pid ${run.pid})`);
-    this.sys.kill(run.pid, "SIGTERM");
+    if (this.restartAtOnce.has(name) || this.pending.has(name)) {
+      this.log.info(`${name}: a restart is already under way`);
+      return;
+    }
+    this.withinBudget(name, () => this.stopToRestart(name));
   }
 
   /** Handles a reaped child; returns false when it is not one of the services. */
@@ -86,36 +93,56 @@ export class Supervisor {
       return true;
     }
     this.log.warn(`${name} (pid ${exit.pid}) exited after ${ranMs} ms: ${describeExit(exit)}`);
-    this.scheduleRestart(name, ranMs);
+    this.scheduleRestart(name);
     return true;
   }
 
   /** From now on nothing is started or restarted (shutdown). */
   stopRestarting(): void {
     this.restarting = false;
-    for (const cancel of this.pendingStarts.values()) cancel();
-    this.pendingStarts.clear();
+    for (const cancel of this.pending.values()) cancel();
+    this.pending.clear();
   }
 
   pidOf(name: string): number | undefined {
     return this.running.get(name)?.pid;
   }
 
-  private scheduleRestart(name: string, ranMs: number): void {
-    const quick = this.quickExits.get(name) ?? 0;
-    const deliberate = this.restartAtOnce.delete(name);
-    const delay = deliberate ? 0 : restartDelay(ranMs, quick);
-    if (!deliberate) this.quickExits.set(name, ranMs >= HEALTHY_RUN_MS ? 0 : quick + 1);
-    if (delay === 0) {
-      this.start(name);
-      return;
-    }
-    this.log.notice(`restarting ${name} in ${delay} ms`);
+  private stopToRestart(name: string): void {
+    const run = this.running.get(name);
+    if (!run) return this.start(name);
+    this.restartAtOnce.add(name);
+    this.log.notice(`restarting ${name} (pid ${run.pid})`);
+    this.sys.kill(run.pid, "SIGTERM");
+  }
+
+  private scheduleRestart(name: string): void {
+    // A deliberate restart took from the budget when it was asked for.
+    if (this.restartAtOnce.delete(name)) this.start(name);
+    else this.withinBudget(name, () => this.start(name));
+  }
+
+  /** Runs `restart` now if the service's budget allows, else once it does. */
+  private withinBudget(name: string, restart: () => void): void {
+    const delay = this.budget(name).take(this.sys.now());
+    if (delay === 0) return restart();
+    this.log.notice(`restarting ${name} in ${delay} ms (restart budget used up)`);
     const cancel = this.sys.setTimer(delay, () => {
-      this.pendingStarts.delete(name);
-      this.start(name);
+      this.pending.delete(name);
+      this.withinBudget(name, restart);
     });
-    this.pendingStarts.set(name, cancel);
+    this.pending.set(name, cancel);
+  }
+
+  private cancelPending(name: string): void {
+    this.pending.get(name)?.();
+    this.pending.delete(name);
+  }
+
+  private budget(name: string): RestartBudget {
+    let budget = this.budgets.get(name);
+    if (!budget) this.budgets.set(name, (budget = new RestartBudget()));
+    return budget;
   }
 
   private find(name: string): Service {

@@ -24,6 +24,8 @@ export interface ChildExit {
 
 /** A client of a listening Unix socket. */
 export interface Connection {
+  /** The uid of the connecting process (SO_PEERCRED); -1 when unknown. */
+  readonly peerUid: number;
   /** Sends bytes without blocking; false when the peer is gone (then close it). */
   send(bytes: Uint8Array): boolean;
   /** True when the peer has closed both directions. */
@@ -73,8 +75,10 @@ export interface Sys {
 
   /**
    * Starts argv[0] (an absolute path) with exactly `env`, in a new session,
-   * stdin on /dev/null and stdout/stderr on `output` (opened read-write and
-   * non-blocking, so a named pipe never blocks the start). Returns the pid.
+   * stdin on /dev/null and stdout/stderr on a pipe that PID 1 copies to
+   * `output` (a file or named pipe). The copy never blocks: what `output`
+   * cannot take (a log pipe nobody reads) is dropped, so a service can never
+   * stall on its own log. Returns the pid.
    */
   spawn(argv: string[], env: string[], output: string): number;
   /** pid -1 signals every process but the caller. */
@@ -105,6 +109,8 @@ export const MS = {
   NOSUID: 0x2,
   NODEV: 0x4,
   NOEXEC: 0x8,
+  REMOUNT: 0x20,
+  BIND: 0x1000,
   REC: 0x4000,
   PRIVATE: 0x40000,
   SHARED: 0x100000,

@@ -18,6 +18,17 @@ describe("system socket", () => {
     expect([0, 6, 0x7f, 0xff].map(decodeCommand)).toEqual([null, null, null, null]);
   });
 
+  it("accepts root only: a client of another uid is closed unheard", async () => {
+    const sys = await running();
+    const kubelet = sys.pidOf("/bin/kubelet");
+    const stranger = sys.connect(1000);
+    expect(stranger.closedByInit).toBe(true);
+    expect(sys.log.at(-1)).toBe("<4>kiOS: system socket: refused a client with uid 1000 (only root may connect)\n");
+    const root = sys.connect(0);
+    root.write(0x03);
+    expect(sys.calls.at(-1)).toBe(`kill ${kubelet} SIGTERM`);
+  });
+
   it("ignores unknown bytes, logging once per read", async () => {
     const sys = await running();
     const before = sys.calls.length;

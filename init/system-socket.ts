@@ -1,8 +1,9 @@
 /**
  * The system socket: a Unix stream socket where node components send one-byte
  * commands to PID 1, and where PID 1 broadcasts one-byte events.
- * Nothing a client sends can stop PID 1: unknown bytes are logged and
- * dropped, and the number of clients is capped so that file descriptors stay
+ * Only root may talk to it (the peer's uid, SO_PEERCRED: any other client is
+ * closed at once). Nothing a client sends can stop PID 1: unknown bytes are
+ * logged and dropped, and the number of clients is capped so that file descriptors stay
  * few (the QuickJS event loop uses select(), limited to fds below 1024).
  */
 import { why, type Log } from "./log.js";
@@ -45,6 +46,11 @@ export class SystemSocket {
   open(path: string = SYSTEM_SOCKET): void {
     this.stopListening = this.sys.listen(path, {
       connected: (conn) => {
+        if (conn.peerUid !== 0) {
+          this.log.warn(`system socket: refused a client with uid ${conn.peerUid} (only root may connect)`);
+          conn.close();
+          return;
+        }
         if (this.clients.size >= MAX_CLIENTS) this.dropGone();
         if (this.clients.size >= MAX_CLIENTS) {
           this.log.warn(`system socket: more than ${MAX_CLIENTS} clients, refusing one`);

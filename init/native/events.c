@@ -142,6 +142,18 @@ JSValue js_peerGone(JSContext *ctx, JSValueConst this_val, int argc, JSValueCons
     return JS_NewBool(ctx, ready > 0 && (p.revents & (POLLHUP | POLLERR | POLLNVAL)));
 }
 
+/* The uid of the process that connected (SO_PEERCRED), -1 when the kernel cannot tell. */
+JSValue js_peerUid(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    int32_t fd;
+    if (int_arg(ctx, argv[0], &fd)) return JS_EXCEPTION;
+    struct ucred cred;
+    socklen_t len = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) return JS_NewInt32(ctx, -1);
+    return JS_NewInt64(ctx, cred.uid);
+}
+
 JSValue js_close(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val; (void)argc;

@@ -32,7 +32,10 @@ declare module "kios" {
   export function interfaceUp(name: string): void;
   export function sync(): void;
   export function reboot(action: string): void;
-  export function spawn(argv: string[], env: string[], output: string): number;
+  /** Starts argv; output is the read end of the pipe on its stdout and stderr. */
+  export function spawn(argv: string[], env: string[]): { pid: number; output: number };
+  export function openSink(path: string): number;
+  export function relay(from: number, to: number): { copied: number; dropped: number; ended: boolean };
   export function kill(pid: number, signal: string): void;
   export function reap(): { exits: NativeExit[]; childless: boolean };
   export function signalFd(): number;
@@ -44,6 +47,7 @@ declare module "kios" {
   export function recv(fd: number): ArrayBuffer | null | undefined;
   export function send(fd: number, bytes: ArrayBuffer): boolean;
   export function peerGone(fd: number): boolean;
+  export function peerUid(fd: number): number;
   export function close(fd: number): void;
   export function acpiEventSocket(): number;
   export function readAcpiEvents(fd: number): AcpiEvent[];

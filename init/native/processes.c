@@ -24,15 +24,25 @@ static const struct { const char *name; int number; } signal_names[] = {
     { "SIGPWR", SIGPWR }, { "SIGKILL", SIGKILL },
 };
 
+/*
+ * spawn(argv, env) -> { pid, output }: starts argv[0] with exactly env, in a
+ * new session, stdin on /dev/null and stdout/stderr on a new pipe whose read
+ * end (non-blocking) is returned as output, for relay() to drain. A plain
+ * pipe read by PID 1 means a service never blocks on a log nobody reads.
+ */
 JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
 {
     (void)this_val; (void)argc;
     const char **args = kios_strings(ctx, argv[0]);
     const char **env = kios_strings(ctx, argv[1]);
-    const char *output = JS_ToCString(ctx, argv[2]);
     JSValue result;
-    if (!args || !args[0] || !env || !output) {
+    int out[2] = { -1, -1 };
+    if (!args || !args[0] || !env) {
         result = JS_ThrowTypeError(ctx, "spawn: bad arguments");
+        goto out;
+    }
+    if (pipe2(out, O_CLOEXEC) < 0) {
+        result = kios_throw_errno(ctx, "pipe", args[0], errno);
         goto out;
     }
     posix_spawn_file_actions_t actions;
@@ -45,9 +55,9 @@ JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *
     sigaddset(&defaults, SIGPIPE);
     posix_spawn_file_actions_init(&actions);
     posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-    /* Read-write so that opening a named pipe with no reader does not block. */
-    posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, output, O_RDWR | O_NONBLOCK | O_NOCTTY, 0);
-    posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
+    /* dup2 clears close-on-exec on the copies only. */
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, out[1], STDERR_FILENO);
     posix_spawnattr_init(&attr);
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSID);
     posix_spawnattr_setsigmask(&attr, &empty);
@@ -56,11 +66,69 @@ JSValue js_spawn(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *
     int err = posix_spawn(&pid, args[0], &actions, &attr, (char *const *)args, (char *const *)env);
     posix_spawn_file_actions_destroy(&actions);
     posix_spawnattr_destroy(&attr);
-    result = err ? kios_throw_errno(ctx, "spawn", args[0], err) : JS_NewInt32(ctx, pid);
+    close(out[1]);
+    if (err) {
+        close(out[0]);
+        result = kios_throw_errno(ctx, "spawn", args[0], err);
+        goto out;
+    }
+    fcntl(out[0], F_SETFL, O_NONBLOCK);
+    result = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, result, "pid", JS_NewInt32(ctx, pid));
+    JS_SetPropertyStr(ctx, result, "output", JS_NewInt32(ctx, out[0]));
 out:
     kios_free_strings(ctx, args);
     kios_free_strings(ctx, env);
-    JS_FreeCString(ctx, output);
+    return result;
+}
+
+/* A named pipe's buffer while nobody reads it: what a log reader finds when it starts. */
+#define SINK_PIPE_BYTES (1 << 20)
+
+/*
+ * openSink(path) -> fd: where relay() writes, opened read-write (a named pipe
+ * with no reader neither blocks the open nor fails it) and non-blocking.
+ */
+JSValue js_openSink(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    STRING_ARG(path, 0);
+    int fd = open(path, O_RDWR | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+    JSValue result = fd < 0 ? kios_throw_errno(ctx, "open", path, errno) : JS_NewInt32(ctx, fd);
+    if (fd >= 0) fcntl(fd, F_SETPIPE_SZ, SINK_PIPE_BYTES); /* fails on what is not a pipe: fine */
+    JS_FreeCString(ctx, path);
+    return result;
+}
+
+/*
+ * relay(from, to) -> { copied, dropped, ended }: copies what a service wrote
+ * (up to 1 MiB a call, so that other events get their turn) to its sink.
+ * What the sink cannot take now is dropped, never waited for.
+ */
+JSValue js_relay(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    int32_t from, to;
+    if (int_arg(ctx, argv[0], &from) || int_arg(ctx, argv[1], &to)) return JS_EXCEPTION;
+    static char buf[64 * 1024];
+    int64_t copied = 0, dropped = 0;
+    int ended = 0;
+    for (int round = 0; round < 16; round++) {
+        ssize_t n = read(from, buf, sizeof buf);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
+        if (n <= 0) { ended = 1; break; }
+        ssize_t w;
+        do w = write(to, buf, (size_t)n);
+        while (w < 0 && errno == EINTR);
+        if (w < 0) w = 0;
+        copied += w;
+        dropped += n - w;
+    }
+    JSValue result = JS_NewObject(ctx);
+    JS_SetPropertyStr(ctx, result, "copied", JS_NewInt64(ctx, copied));
+    JS_SetPropertyStr(ctx, result, "dropped", JS_NewInt64(ctx, dropped));
+    JS_SetPropertyStr(ctx, result, "ended", JS_NewBool(ctx, ended));
     return result;
 }
 

@@ -26,6 +26,7 @@ function dirname(path: string): string {
 function connection(fd: number, handlers: SocketHandlers): Connection {
   let open = true;
   const conn: Connection = {
+    peerUid: k.peerUid(fd),
     send: (bytes) => open && k.send(fd, bytes.slice().buffer as ArrayBuffer),
     gone: () => !open || k.peerGone(fd),
     close: () => {
@@ -51,6 +52,41 @@ function connection(fd: number, handlers: SocketHandlers): Connection {
   return conn;
 }
 
+/** Sinks opened once each and kept for PID 1's life, so a log pipe always has a writer and never reads EOF. */
+const sinks = new Map<string, number>();
+
+function sinkFor(path: string): number {
+  let fd = sinks.get(path);
+  if (fd === undefined) sinks.set(path, (fd = k.openSink(path)));
+  return fd;
+}
+
+/**
+ * Copies a service's output to its sink as it comes. When the sink is full
+ * (nobody reads the log pipe) output is dropped, and said once per episode:
+ * the service itself never waits.
+ */
+function relayOutput(name: string, from: number, sink: string): void {
+  const to = sinkFor(sink);
+  let dropping = 0;
+  os.setReadHandler(
+    from,
+    guarded(`${name} output`, () => {
+      const r = k.relay(from, to);
+      if (r.dropped > 0 && dropping === 0) k.kmsg(kmsgRecord(Level.warning, `${name} output: ${sink} is full, dropping output until it is read`));
+      dropping += r.dropped;
+      if (dropping > 0 && r.dropped === 0 && r.copied > 0) {
+        k.kmsg(kmsgRecord(Level.info, `${name} output: ${sink} read again, ${dropping} bytes were dropped`));
+        dropping = 0;
+      }
+      if (r.ended) {
+        os.setReadHandler(from, null);
+        k.close(from);
+      }
+    }),
+  );
+}
+
 export function nativeSys(): Sys {
   return {
     kmsg: k.kmsg,
@@ -67,12 +103,17 @@ export function nativeSys(): Sys {
     interfaceUp: k.interfaceUp,
     sync: k.sync,
     reboot: k.reboot,
-    spawn: k.spawn,
     kill: k.kill,
     reap: k.reap,
     now: k.now,
     rootMount: k.rootMount,
     bindRootOverItself: k.bindRootOverItself,
+
+    spawn(argv, env, output) {
+      const child = k.spawn(argv, env);
+      relayOutput(argv[0]!.slice(argv[0]!.lastIndexOf("/") + 1), child.output, output);
+      return child.pid;
+    },
 
     onSignal(handler) {
       const fd = k.signalFd();

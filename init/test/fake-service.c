@@ -12,7 +12,11 @@
  *               /run/system.sock and answers the shutdown event 0x01 with 0x02,
  *               like the kubelet's shutdown manager once pods are drained.
  *   both        record SIGTERM and exit, unless /etc/fake/<name>.ignore-term
- *               exists; SIGUSR1 leaves 100 orphans behind for init to reap.
+ *               exists; SIGUSR1 leaves 100 orphans behind for init to reap;
+ *               /etc/fake/<name>.spew (a byte count) makes it write that much
+ *               output first, waiting whenever stdout is full, as Go does.
+ *   kubelet     on SIGUSR2, connects to the system socket as uid 65534 and
+ *               records whether init closed it.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -31,6 +35,7 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
+#include <grp.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -208,6 +213,55 @@ static int connect_to(const char *path)
     return fd;
 }
 
+/* Writes `total` bytes of log lines to stdout, waiting (poll) whenever it cannot take more. */
+static void spew(long total)
+{
+    char line[128];
+    long written = 0;
+    while (written < total) {
+        int n = snprintf(line, sizeof line, "%s log line at byte %010ld: %s\n", name, written,
+                         "the quick brown fox jumps over the lazy dog");
+        for (int off = 0; off < n;) {
+            ssize_t w = write(STDOUT_FILENO, line + off, (size_t)(n - off));
+            if (w > 0) { off += (int)w; continue; }
+            if (w < 0 && (errno == EAGAIN || errno == EINTR)) {
+                struct pollfd out = { STDOUT_FILENO, POLLOUT, 0 };
+                poll(&out, 1, -1);
+                continue;
+            }
+            record("spew failed: %s", strerror(errno));
+            return;
+        }
+        written += n;
+    }
+    record("spewed %ld bytes", written);
+}
+
+/*
+ * A child that drops to uid/gid 65534, connects to the system socket and
+ * sends 0x04; records what became of the connection (init must close it unheard).
+ */
+static void stranger(void)
+{
+    pid_t child = fork();
+    if (child != 0) {
+        int status = 0;
+        waitpid(child, &status, 0);
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+        record("stranger uid 65534: %s", code == 0 ? "closed by init" : code == 1 ? "still connected" : code == 3 ? "no permission to connect" : "failed");
+        return;
+    }
+    /* The child cannot write records as uid 65534: its exit code says what happened. */
+    if (setgroups(0, NULL) < 0 || setgid(65534) < 0 || setuid(65534) < 0) _exit(2);
+    int fd = connect_to("/run/system.sock");
+    if (fd < 0) _exit(errno == EACCES ? 3 : 2);
+    unsigned char restart_runtime = 0x04;
+    if (write(fd, &restart_runtime, 1) != 1) _exit(0); /* already closed */
+    struct pollfd p = { fd, POLLIN, 0 };
+    char byte;
+    _exit(poll(&p, 1, 5000) == 1 && read(fd, &byte, 1) <= 0 ? 0 : 1);
+}
+
 /* A child that forks 100 children and exits at once: they become init's orphans. */
 static void leave_orphans(void)
 {
@@ -248,6 +302,7 @@ int main(int argc, char **argv)
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR1);
+    sigaddset(&set, SIGUSR2);
     sigprocmask(SIG_BLOCK, &set, NULL);
     int signals = signalfd(-1, &set, SFD_CLOEXEC);
 
@@ -261,6 +316,11 @@ int main(int argc, char **argv)
         if (sock >= 0) record("connected to the system socket");
     }
 
+    char path[128], amount[32];
+    snprintf(path, sizeof path, "/etc/fake/%s.spew", name);
+    read_text(path, amount, sizeof amount);
+    if (strcmp(amount, "(absent)") != 0) spew(atol(amount));
+
     char ignore[128];
     snprintf(ignore, sizeof ignore, "/etc/fake/%s.ignore-term", name);
     for (;;) {
@@ -271,6 +331,8 @@ int main(int argc, char **argv)
             if (read(signals, &info, sizeof info) != sizeof info) continue;
             if (info.ssi_signo == SIGUSR1) {
                 leave_orphans();
+            } else if (info.ssi_signo == SIGUSR2) {
+                stranger();
             } else if (access(ignore, F_OK) == 0) {
                 record("term ignored");
             } else {

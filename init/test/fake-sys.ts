@@ -73,7 +73,7 @@ export class FakeSys implements Sys {
     this.files.set(path, data);
   }
   exists(path: string): boolean {
-    return this.files.has(path) || this.dirs.has(path);
+    return this.files.has(path) || this.dirs.has(path) || [...this.files.keys()].some((f) => f.startsWith(`${path}/`));
   }
   mkdir(path: string, mode: number): void {
     if (this.dirs.has(path)) return;
@@ -192,9 +192,10 @@ export class FakeSys implements Sys {
     if (!this.powerButton) throw new Error("power button not handled");
     this.powerButton();
   }
-  connect(): FakeClient {
+  connect(uid = 0): FakeClient {
     let client: FakeClient | null = null;
     const conn: Connection = {
+      peerUid: uid,
       send: (bytes) => {
         if (!client || client.peerGone || client.closedByInit) return false;
         client.received.push(...bytes);

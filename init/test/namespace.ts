@@ -58,6 +58,7 @@ export class Pid1 {
    */
   static async boot(exe: string, fakeService: string, files: { [path: string]: string } = {}): Promise<Pid1> {
     const root = await mkdtemp(join(tmpdir(), "kios-pid1-"));
+    await chmod(root, 0o755); // a root others can enter, as a node's is
     for (const dir of ["bin", "etc/containerd", "etc/kubernetes", "etc/fake", "rec"]) await mkdir(join(root, dir), { recursive: true });
     await copyFile(exe, join(root, "init"));
     await copyFile(fakeService, join(root, "bin/containerd"));

@@ -2,12 +2,14 @@
  * The real init executable as PID 1 of a PID namespace (see namespace.ts):
  * supervision, reaping, every system socket command, the shutdown order.
  */
-import { existsSync } from "node:fs";
+import { closeSync, constants, existsSync, openSync, readSync } from "node:fs";
+import { chmod } from "node:fs/promises";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { initExecutable, initTestAssets } from "../../tests/support/init-exe.js";
 import { Pid1, waitFor } from "./namespace.js";
 
+const MiB = 1024 * 1024;
 let exe = "";
 let fakeService = "";
 const running: Pid1[] = [];
@@ -72,9 +74,52 @@ describe("init as PID 1 of a namespace", () => {
       expect(mount!.options, target).toEqual(expect.arrayContaining(["nosuid", "noexec"]));
       expect(mount!.options.includes("nodev"), `${target} nodev`).toBe(nodev);
     }
+    expect(mounts.get("/bin")?.options).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev"]));
+    expect(mounts.get("/bin")?.options).not.toContain("noexec");
     for (const shared of ["/", "/var/run", "/var/lib/kubelet"]) {
       expect(mounts.get(shared)!.optional.some((f) => f.startsWith("shared:")), `${shared} shared`).toBe(true);
     }
+  });
+
+  it("never stalls a service on its log: 2 MiB written with nobody reading the log pipe", async () => {
+    const pid1 = await boot({ "etc/fake/kubelet.spew": String(2 * MiB) });
+    const spewed = await waitFor("the kubelet's 2 MiB", async () =>
+      (await pid1.records("kubelet")).find((r) => r.text.startsWith("spewed ")), 20_000);
+    expect(Number(spewed.text.split(" ")[1])).toBeGreaterThanOrEqual(2 * MiB);
+    // A reader that comes later finds the start of the log, up to the pipe's 1 MiB buffer.
+    const pipe = `/proc/${await pid1.hostPid()}/root/var/run/kubelet.log`;
+    const fd = openSync(pipe, constants.O_RDONLY | constants.O_NONBLOCK);
+    const chunks: Buffer[] = [];
+    try {
+      for (;;) {
+        const buf = Buffer.alloc(64 * 1024);
+        const n = readSync(fd, buf);
+        if (n <= 0) break;
+        chunks.push(buf.subarray(0, n));
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EAGAIN") throw error;
+    } finally {
+      closeSync(fd);
+    }
+    const text = Buffer.concat(chunks).toString();
+    expect(text.startsWith("kubelet log line at byte 0000000000: ")).toBe(true);
+    expect(text.length).toBeGreaterThanOrEqual(MiB - 64 * 1024);
+    expect(text.length).toBeLessThan(2 * MiB);
+    // The kubelet goes on: the system socket still restarts it.
+    (await pid1.connect()).send(0x03);
+    await waitFor("the kubelet to restart", async () => (await pid1.starts("kubelet")).length === 2, 20_000);
+  });
+
+  it("closes the system socket to anyone but root, unheard", async () => {
+    const pid1 = await boot();
+    // The socket's mode keeps others out already; let them connect, to see the init refuse them.
+    await chmod(`/proc/${await pid1.hostPid()}/root/run/system.sock`, 0o666);
+    process.kill(await pid1.pidOf("kubelet"), "SIGUSR2");
+    const verdict = await waitFor("the stranger's verdict", async () =>
+      (await pid1.records("kubelet")).find((r) => r.text.startsWith("stranger uid")), 10_000);
+    expect(verdict.text).toBe("stranger uid 65534: closed by init");
+    expect(await pid1.starts("containerd")).toHaveLength(1); // its 0x04 was not obeyed
   });
 
   it("restarts a crashed runtime and leaves the kubelet running", async () => {
