@@ -2,7 +2,7 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["tests/**/*.test.ts", "init/**/*.test.ts"],
+    include: ["tests/**/*.test.ts", "init/**/*.test.ts", "node/**/*.test.ts"],
     // Brings up the offline Dagger engine (ci/bootstrap.sh) once for the run.
     globalSetup: ["tests/setup/engine.ts"],
     testTimeout: 60_000,

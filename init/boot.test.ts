@@ -16,7 +16,12 @@ async function boot(files: Record<string, string> = {}): Promise<{ sys: FakeSys;
 
 describe("boot", () => {
   it("runs every upstream step in order", async () => {
-    const { sys } = await boot({ "/etc/hostname": "node-a\n", "/bin/kubelet": "" });
+    const { sys } = await boot({
+      "/etc/hostname": "node-a\n",
+      "/bin/kubelet": "",
+      "/proc/sys/net/ipv4/conf/eth0/promote_secondaries": "0\n",
+      "/proc/sys/net/ipv4/conf/lo/promote_secondaries": "0\n",
+    });
     expect(steps(sys)).toEqual([
       // (the root has a parent mount here: it stays where it is)
       // 2. mounts, with their flags (0x2 nosuid, 0x4 nodev, 0x8 noexec)
@@ -42,9 +47,13 @@ describe("boot", () => {
       // 4. the runtime, logging to its pipe, with PATH=/bin
       "mkfifo /var/run/containerd.log 600",
       "spawn 100 /bin/containerd --config /etc/containerd/config.toml [PATH=/bin HOME=/] > /var/run/containerd.log",
-      // 5. forwarding
+      // 5. forwarding, and promote_secondaries everywhere (dhcpcd's pod cannot set it)
       'write /proc/sys/net/ipv4/ip_forward "1\\n"',
       'write /proc/sys/net/ipv6/conf/all/forwarding "1\\n"',
+      'write /proc/sys/net/ipv4/conf/all/promote_secondaries "1\\n"',
+      'write /proc/sys/net/ipv4/conf/default/promote_secondaries "1\\n"',
+      'write /proc/sys/net/ipv4/conf/eth0/promote_secondaries "1\\n"',
+      'write /proc/sys/net/ipv4/conf/lo/promote_secondaries "1\\n"',
       // 6. system socket
       "listen /run/system.sock",
       // 7. signals (and the ACPI power button)

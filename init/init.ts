@@ -5,7 +5,8 @@
  */
 import { bootOptions } from "./cmdline.js";
 import { kmsgLog, why, type Log } from "./log.js";
-import { enableForwarding, mountFilesystems, unmountAll } from "./mounts.js";
+import { mountFilesystems, unmountAll } from "./mounts.js";
+import { applyNetworkSettings } from "./network.js";
 import { giveRootAParent, INIT_EXECUTABLE } from "./root.js";
 import { RUNTIME_SOCKET, services } from "./services.js";
 import { Supervisor } from "./supervisor.js";
@@ -30,7 +31,7 @@ export const bootPhases: Phase[] = [
   { name: "read kernel command line", run: (i) => i.applyBootOptions() },
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
   { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
-  { name: "enable forwarding", run: (i) => enableForwarding(i.sys, i.log) },
+  { name: "network settings", run: (i) => applyNetworkSettings(i.sys, i.log) },
   { name: "open system socket", run: (i) => i.socket.open() },
   { name: "handle signals", run: (i) => i.handleSignals() },
   { name: "hide init", run: (i) => hide(i.sys) },
@@ -220,7 +221,8 @@ export class Init {
   /** Reaps every exited child: services are handed to the supervisor, orphans just collected. */
   private reapChildren(): void {
     const { exits, childless } = this.sys.reap();
-    for (const exit of exits) this.supervisor.childExited(exit);
+    const orphans = exits.filter((exit) => !this.supervisor.childExited(exit)).length;
+    if (orphans > 0) this.log.info(`reaped ${orphans} orphan(s)`);
     if (childless) {
       const waiters = this.childlessWaiters;
       this.childlessWaiters = [];

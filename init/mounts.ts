@@ -145,16 +145,3 @@ export function unmountAll(sys: Sys, log: Log): void {
     }
   }
 }
-
-export const FORWARDING = ["/proc/sys/net/ipv4/ip_forward", "/proc/sys/net/ipv6/conf/all/forwarding"];
-
-/** Boot step 5: IPv4 and IPv6 forwarding on. */
-export function enableForwarding(sys: Sys, log: Log): void {
-  for (const path of FORWARDING) {
-    try {
-      sys.writeFile(path, "1\n");
-    } catch (error) {
-      log.error(why(error));
-    }
-  }
-}

@@ -105,6 +105,7 @@ describe("supervision", () => {
     for (const pid of orphans) sys.exitQuietly(pid, 0);
     sys.signal("SIGCHLD"); // one SIGCHLD for many exits
     expect(sys.reap().exits).toEqual([]);
+    expect(sys.log.at(-1)).toBe("<6>kiOS: reaped 100 orphan(s)\n");
     expect(spawns(sys, "/bin/kubelet")).toHaveLength(1);
     expect(spawns(sys, "/bin/containerd")).toHaveLength(1);
   });

@@ -49,6 +49,8 @@ export interface Sys {
   readFile(path: string): string | null;
   writeFile(path: string, data: string): void;
   exists(path: string): boolean;
+  /** The names in a directory (without . and ..). */
+  listDir(path: string): string[];
   /** Creates one directory; an existing directory is not an error. */
   mkdir(path: string, mode: number): void;
   unlink(path: string): void;

@@ -6,8 +6,11 @@ import { argument, CacheVolume, Container, dag, Directory, File, func, object, S
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
-import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
-import { buildRelease, reportDirectory } from "./release.js";
+import { bootNode, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { NodeBoot } from "./node-boot.js";
+import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
+import { configDrive } from "./stages/config-drive.js";
+import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
@@ -167,7 +170,8 @@ export class Kios {
 
   /**
    * The node's root filesystem: /init, /bin (containerd, its runc shim, runc,
-   * kubelet), /etc, and containerd's store with the pause and smoke images.
+   * kubelet), /etc with kiOS's static pods (DHCP, NTP, bootstrap, logs), and
+   * containerd's store with their images (pause, node services) preloaded.
    *
    * @example dagger call rootfs export --path=out/rootfs
    */
@@ -218,31 +222,98 @@ export class Kios {
   }
 
   /**
-   * Boot the node in QEMU (TCG) with OVMF, with a test static pod added, and
-   * return the boot report (report.md, report.svg, report.json, console.log).
-   * With a key and certificate the UKI is signed and booted under Secure Boot.
-   * Fails with the console's tail on a missed milestone.
+   * kios-node, the node tools the static pods run (bootstrap, log reader,
+   * DHCP hook): TypeScript on QuickJS, one static executable.
    *
-   * @example dagger call smoke-boot --key=file:./db.key --cert=./db.crt export --path=out/boot
-   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
-   * @param key Secure Boot signing key (PEM)
-   * @param cert its certificate (PEM)
-   * @param nonce any new value forces a fresh boot instead of a cached one
-   * @param debug show containerd's and the kubelet's output on the console (kios.log=console)
+   * @example dagger call node-tools export --path=out/kios-node
    */
   @func()
-  async smokeBoot(kernelSource?: Directory, key?: Secret, cert?: File, nonce = "", debug = false): Promise<Directory> {
+  async nodeTools(): Promise<File> {
+    return buildNodeTools(await this.context());
+  }
+
+  /**
+   * A config drive for one node: a FAT volume labelled KIOS holding the
+   * given node.yaml, which the node's bootstrap pod applies at boot (no
+   * rebuild, no re-signing). The YAML is checked first against the schema
+   * the node uses: an error names each bad key.
+   *
+   * @example dagger call config-drive --config=./node.yaml export --path=out/kios-config.img
+   * @param config the node's node.yaml
+   */
+  @func()
+  async configDrive(config: File): Promise<File> {
+    return configDrive(await this.context(), config, await config.name());
+  }
+
+  /**
+   * Boot a UKI in QEMU (TCG, OVMF) on a test network of its own: DHCP, DNS,
+   * NTP, a registry serving the probe image and an EC2-style metadata
+   * service, with forwarding off. The guest's clock starts an hour behind.
+   * The power button is pressed `powerOffDelay` seconds after a console line
+   * matching `powerOffAfter`.
+   *
+   * @example dagger call boot-node --uki=out/kios.efi --cert=./db.crt --drive=out/kios-config.img console
+   * @param uki the UKI to boot
+   * @param cert a db certificate: boot under Secure Boot with it enrolled (the UKI must be signed with its key)
+   * @param drive a config drive (see configDrive)
+   * @param userData the metadata service's user data (a node.yaml)
+   * @param noMetadata no metadata service on the test network
+   * @param powerOffAfter a regex of the console line after which to press the power button
+   * @param powerOffDelay seconds between that line and the press
+   * @param timeout seconds before the boot is stopped
+   * @param nonce any new value forces a fresh boot instead of a cached one
+   */
+  @func()
+  async bootNode(
+    uki: File,
+    cert?: File,
+    drive?: File,
+    userData?: File,
+    noMetadata = false,
+    powerOffAfter = "kios-probe: done",
+    powerOffDelay = 0,
+    timeout = 900,
+    nonce = "",
+  ): Promise<NodeBoot> {
+    const run = await bootNode(await this.context(), {
+      uki,
+      secureBootCert: cert,
+      drive,
+      userData,
+      noMetadata,
+      powerOffAfter: { pattern: powerOffAfter, seconds: powerOffDelay },
+      timeoutSeconds: timeout,
+      nonce,
+    });
+    return NodeBoot.of(run);
+  }
+
+  /**
+   * The smoke boot of a release: the UKI `build` makes (signed with `key`
+   * and booted under Secure Boot with `cert` enrolled, or unsigned with plain
+   * OVMF), configured by the smoke test's config drive (boot/smoke/node.yaml),
+   * until its probe pod is done. Returns the boot report (report.md,
+   * report.svg, report.json, console.log, network/); fails with the console's
+   * tail on a missed milestone.
+   *
+   * @example dagger call smoke-boot --key=file:./db.key --cert=./db.crt export --path=out/boot
+   * @param key Secure Boot signing key (PEM)
+   * @param cert its certificate (PEM)
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param nonce any new value forces a fresh boot instead of a cached one
+   */
+  @func()
+  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
     const ctx = await this.context();
-    const kernel = await this.builtKernel(ctx, kernelSource);
-    const signing = key && cert ? { key, cert } : undefined;
-    const boot = await smokeBoot(ctx, kernel, await this.initramfs(), signing, nonce, debug);
-    return reportDirectory(boot);
+    const release = await releaseUkis(ctx, this.kernelSource(ctx, kernelSource), key && cert ? { key, cert } : undefined);
+    return reportDirectory(await smokeBoot(ctx, release.signed ?? release.unsigned, release.signed ? cert : undefined, nonce));
   }
 
   /**
    * Everything: the signed UKI (kios.efi), the unsigned one, the kernel
-   * modules, the smoke boot's report (Markdown and SVG timeline) and
-   * SHA256SUMS.
+   * modules, the report of the smoke boot of that very kios.efi (Markdown
+   * and SVG timeline) and SHA256SUMS.
    *
    * @example dagger call build --key=file:./db.key --cert=./db.crt export --path=out
    * @param key Secure Boot signing key (PEM)

@@ -1,23 +1,25 @@
 /**
  * The stages put together: a node's parts, its root filesystem and
- * initramfs, its UKI, and the smoke boot that proves it works.
+ * initramfs, its UKI, and the boots that prove it works.
  */
-import { dag, Directory, File, Secret } from "@dagger.io/dagger";
+import { dag, Directory, File } from "@dagger.io/dagger";
 import { BootReport, bootReport } from "./boot/report.js";
 import type { StageContext } from "./context.js";
-import { bootUki } from "./stages/boot.js";
+import { BootRun, bootUki } from "./stages/boot.js";
+import { configDrive } from "./stages/config-drive.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
-import { pauseImage, smokeImage } from "./stages/images.js";
+import { pauseImage, probeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
 import type { KernelBuild } from "./stages/kernel.js";
 import { buildKubelet } from "./stages/kubelet.js";
+import { buildNodeTools } from "./stages/node-tools.js";
+import { nodeServicesImage } from "./stages/node-services.js";
 import { buildPause } from "./stages/pause.js";
 import { assembleRootfs } from "./stages/rootfs.js";
 import { buildRunc } from "./stages/runc.js";
 import { enrolledVars } from "./stages/secureboot.js";
-import { signEfi } from "./stages/sign.js";
 import { buildUki } from "./stages/uki.js";
 
 /** Everything in the root filesystem that a stage compiles. */
@@ -27,25 +29,32 @@ export interface NodeParts {
   runc: File;
   kubelet: File;
   pause: File;
+  /** kios-node: the bootstrap, log reader and DHCP hook of the static pods. */
+  nodeTools: File;
 }
 
 export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
-  const [containerd, runc, kubelet, pause] = await Promise.all([
+  const [containerd, runc, kubelet, pause, nodeTools] = await Promise.all([
     buildContainerd(ctx),
     buildRunc(ctx),
     buildKubelet(ctx),
     buildPause(ctx),
+    buildNodeTools(ctx),
   ]);
-  return { init: buildInit(ctx), containerd, runc, kubelet, pause };
+  return { init: buildInit(ctx), containerd, runc, kubelet, pause, nodeTools };
 }
 
-/** The root filesystem with the pause and smoke images preloaded and `staticPods` in place. */
-export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods = dag.directory()): Promise<Directory> {
+/**
+ * The root filesystem: kiOS's static pods (manifests/pods) in place, and
+ * their images (pause, node services) preloaded, so first boot pulls nothing.
+ */
+export async function nodeRootfs(ctx: StageContext, parts: NodeParts): Promise<Directory> {
   const pause = pauseImage(ctx, parts.pause);
-  const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, smokeImage(ctx)]);
+  const services = nodeServicesImage(ctx, parts.nodeTools);
+  const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, services]);
   return assembleRootfs(
     ctx,
-    { ...parts, store, sandboxImage: pause.ref, staticPods },
+    { ...parts, store, sandboxImage: pause.ref, nodeServicesImage: services.ref, staticPods: ctx.source.directory("manifests/pods") },
     ctx.config.release.version,
   );
 }
@@ -56,24 +65,22 @@ export async function nodeRootfs(ctx: StageContext, parts: NodeParts, staticPods
  * from the rest (/init, /etc...), so that changing the init or a config file
  * recompresses only a small archive. Unpacking zstd is most of the kernel's
  * boot under TCG; lz4 unpacks faster but packs bigger, so the two largest
- * binaries stay zstd and everything else is lz4: the signed UKI stays under
- * its 48 MB target (README: where the boot goes).
+ * binaries and the image store (uncompressed layers) are zstd and everything
+ * else is lz4: the signed UKI stays under its 48 MB target (README: where
+ * the boot goes).
  */
 export function nodeInitramfs(ctx: StageContext, rootfs: Directory): File {
-  const heavy = ["bin", "var/lib/containerd"];
-  const dense = ["bin/kubelet", "bin/runc"];
-  let payload = dag.directory();
-  for (const dir of heavy) payload = payload.withDirectory(dir, rootfs.directory(dir));
+  const dense = { files: ["bin/kubelet", "bin/runc"], dirs: ["var/lib/containerd"] };
   let densePayload = dag.directory();
-  for (const file of dense) {
-    payload = payload.withoutFile(file);
-    densePayload = densePayload.withFile(file, rootfs.file(file));
-  }
-  let rest = rootfs;
-  for (const dir of heavy) rest = rest.withoutDirectory(dir);
+  for (const file of dense.files) densePayload = densePayload.withFile(file, rootfs.file(file));
+  for (const dir of dense.dirs) densePayload = densePayload.withDirectory(dir, rootfs.directory(dir));
+  let bin = dag.directory().withDirectory("bin", rootfs.directory("bin"));
+  for (const file of dense.files) bin = bin.withoutFile(file);
+  let rest = rootfs.withoutDirectory("bin");
+  for (const dir of dense.dirs) rest = rest.withoutDirectory(dir);
   const parts = [
     packInitramfs(ctx, densePayload, { console: false, compression: "zstd" }),
-    packInitramfs(ctx, payload, { console: false, compression: "lz4" }),
+    packInitramfs(ctx, bin, { console: false, compression: "lz4" }),
     packInitramfs(ctx, rest, { compression: "lz4" }),
   ];
   return parts
@@ -114,12 +121,6 @@ export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[]
   });
 }
 
-/** A second initramfs that adds the smoke test's static pod to the node's. */
-export function smokeOverlay(ctx: StageContext): File {
-  const pod = ctx.source.file("manifests/smoke/smoke.yaml");
-  return packInitramfs(ctx, dag.directory().withFile("etc/kubernetes/manifests/kios-smoke.yaml", pod), { console: false });
-}
-
 /** PK and KEK made for one boot (their keys are thrown away) around the caller's db certificate. */
 export function throwawayCerts(ctx: StageContext, dbCert: File): Directory {
   return ctx
@@ -134,38 +135,68 @@ export function throwawayCerts(ctx: StageContext, dbCert: File): Directory {
     .directory("/certs");
 }
 
-export interface SmokeBootResult {
-  report: BootReport;
-  console: string;
+/** The guest starts this far behind real time, so that NTP has something to correct. */
+export const CLOCK_BEHIND_SECONDS = 3600;
+
+export interface NodeBootInputs {
+  /** The UKI to boot, as given (signed or not). */
+  uki: File;
+  /** A db certificate: boots under Secure Boot with it enrolled (the UKI must be signed with its key). */
+  secureBootCert?: File;
+  /** A config drive (see configDrive). */
+  drive?: File;
+  /** The metadata service's user data. */
+  userData?: File;
+  /** No metadata service on the test network. */
+  noMetadata?: boolean;
+  /** Regex of the console line after which to press the power button, and how much later. */
+  powerOffAfter: { pattern: string; seconds: number };
+  timeoutSeconds: number;
+  nonce?: string;
 }
 
 /**
- * Boots the node with the smoke pod added: signed with `signing` and under
- * Secure Boot (its certificate enrolled as db) when given, else unsigned with
- * plain OVMF. Throws with the console tail on a missed milestone.
+ * Boots a UKI on the test network (DHCP, DNS, NTP, the registry serving the
+ * probe image, the metadata service), with its clock an hour behind. Returns
+ * the run as it went: judging it is the caller's business.
  */
-export async function smokeBoot(
-  ctx: StageContext,
-  kernel: NodeKernel,
-  initramfs: File,
-  signing?: { key: Secret; cert: File },
-  nonce?: string,
-  debug = false,
-): Promise<SmokeBootResult> {
-  // Debug: the services' output on the console (init/cmdline.ts).
-  const cmdline = ctx.config.kernel.cmdline + (debug ? " kios.log=console" : "");
-  let uki = nodeUki(ctx, kernel, [initramfs, smokeOverlay(ctx)], cmdline);
-  let secureBootVars: File | undefined;
-  if (signing) {
-    uki = signEfi(ctx, uki, signing.key, signing.cert);
-    secureBootVars = enrolledVars(ctx, throwawayCerts(ctx, signing.cert));
-  }
-  const run = await bootUki(ctx, {
+export function bootNode(ctx: StageContext, inputs: NodeBootInputs): Promise<BootRun> {
+  return bootUki(ctx, {
+    uki: inputs.uki,
+    secureBootVars: inputs.secureBootCert ? enrolledVars(ctx, throwawayCerts(ctx, inputs.secureBootCert)) : undefined,
+    drive: inputs.drive,
+    network: { userData: inputs.userData, noMetadata: inputs.noMetadata, images: [probeImage(ctx)] },
+    clockBehindSeconds: CLOCK_BEHIND_SECONDS,
+    stamp: "kios-probe: time ",
+    powerdownLaterAfter: { pattern: inputs.powerOffAfter.pattern, seconds: inputs.powerOffAfter.seconds },
+    timeoutSeconds: inputs.timeoutSeconds,
+    nonce: inputs.nonce,
+  });
+}
+
+export interface SmokeBootResult {
+  report: BootReport;
+  run: Pick<BootRun, "console" | "networkLogs">;
+}
+
+/** The smoke test's node.yaml (its probe pods report to the console). */
+export const SMOKE_NODE_YAML = "boot/smoke/node.yaml";
+
+/**
+ * The smoke boot: `uki` as given (the release's signed UKI, under Secure
+ * Boot with `cert` enrolled), configured by the smoke test's config drive,
+ * until its probe pod is done and the power button has powered it off.
+ * Throws with the console tail on a missed milestone.
+ */
+export async function smokeBoot(ctx: StageContext, uki: File, cert: File | undefined, nonce?: string): Promise<SmokeBootResult> {
+  const drive = await configDrive(ctx, ctx.source.file(SMOKE_NODE_YAML), SMOKE_NODE_YAML);
+  const run = await bootNode(ctx, {
     uki,
-    secureBootVars,
-    powerdownAfter: "kios-smoke: done",
-    timeoutSeconds: 600,
+    secureBootCert: cert,
+    drive,
+    powerOffAfter: { pattern: "kios-probe: done", seconds: 0 },
+    timeoutSeconds: 900,
     nonce,
   });
-  return { report: bootReport(run.console), console: run.console };
+  return { report: bootReport(run), run };
 }

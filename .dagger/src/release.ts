@@ -8,33 +8,38 @@ import { signEfi } from "./stages/sign.js";
 
 /**
  * The whole build: every stage, the UKI signed with `key`, a smoke boot of
- * it under Secure Boot, and the release directory. `nonce` forces a fresh
- * smoke boot.
+ * that very signed UKI under Secure Boot, and the release directory. `nonce`
+ * forces a fresh smoke boot.
  */
 export async function buildRelease(
   ctx: StageContext,
   inputs: { kernelSource?: Directory; key: Secret; cert: File; nonce?: string },
 ): Promise<Directory> {
-  const [kernel, parts] = await Promise.all([buildKernel(ctx, inputs.kernelSource), nodeParts(ctx)]);
-  const initramfs = nodeInitramfs(ctx, await nodeRootfs(ctx, parts));
-  const unsigned = nodeUki(ctx, kernel, [initramfs]);
-  const signing = { key: inputs.key, cert: inputs.cert };
-  const boot = await smokeBoot(ctx, kernel, initramfs, signing, inputs.nonce);
-  return releaseDirectory(ctx, {
-    signed: signEfi(ctx, unsigned, inputs.key, inputs.cert),
-    unsigned,
-    modules: kernel.modules,
-    report: reportDirectory(boot),
-  });
+  const { unsigned, signed, modules } = await releaseUkis(ctx, inputs.kernelSource, { key: inputs.key, cert: inputs.cert });
+  const boot = await smokeBoot(ctx, signed!, inputs.cert, inputs.nonce);
+  return releaseDirectory(ctx, { signed: signed!, unsigned, modules, report: reportDirectory(boot) });
 }
 
+/** A release's UKIs: parts, root, initramfs, UKI, and the UKI signed when a key is given. */
+export async function releaseUkis(
+  ctx: StageContext,
+  kernelSource: Directory | undefined,
+  signing?: { key: Secret; cert: File },
+): Promise<{ unsigned: File; signed?: File; modules: Directory }> {
+  const [kernel, parts] = await Promise.all([buildKernel(ctx, kernelSource), nodeParts(ctx)]);
+  const unsigned = nodeUki(ctx, kernel, [nodeInitramfs(ctx, await nodeRootfs(ctx, parts))]);
+  return { unsigned, signed: signing && signEfi(ctx, unsigned, signing.key, signing.cert), modules: kernel.modules };
+}
+
+/** The smoke boot's report as data, Markdown and SVG, with the console and the test network's logs. */
 export function reportDirectory(boot: SmokeBootResult): Directory {
-  return dag
+  const dir = dag
     .directory()
     .withNewFile("report.md", bootReportMarkdown(boot.report))
     .withNewFile("report.svg", bootReportSvg(boot.report))
     .withNewFile("report.json", JSON.stringify(boot.report, null, 2) + "\n")
-    .withNewFile("console.log", boot.console);
+    .withNewFile("console.log", boot.run.console);
+  return boot.run.networkLogs ? dir.withDirectory("network", boot.run.networkLogs) : dir;
 }
 
 export interface ReleaseParts {

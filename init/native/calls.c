@@ -2,6 +2,7 @@
  * The "kios" module's calls on files, mounts and the machine.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdint.h>
@@ -118,6 +119,28 @@ JSValue js_exists(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst 
     int found = lstat(path, &st) == 0;
     JS_FreeCString(ctx, path);
     return JS_NewBool(ctx, found);
+}
+
+/* The names in a directory, without . and .. */
+JSValue js_listDir(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc;
+    STRING_ARG(path, 0);
+    DIR *dir = opendir(path);
+    if (!dir) {
+        JSValue error = kios_throw_errno(ctx, "opendir", path, errno);
+        JS_FreeCString(ctx, path);
+        return error;
+    }
+    JSValue names = JS_NewArray(ctx);
+    uint32_t count = 0;
+    for (struct dirent *e = readdir(dir); e; e = readdir(dir)) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        JS_SetPropertyUint32(ctx, names, count++, JS_NewString(ctx, e->d_name));
+    }
+    closedir(dir);
+    JS_FreeCString(ctx, path);
+    return names;
 }
 
 /* mkdir, unlink and mkfifo share one shape: (path, mode) -> undefined. */

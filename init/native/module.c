@@ -53,6 +53,7 @@ static const JSCFunctionListEntry kios_functions[] = {
     JS_CFUNC_DEF("readFile", 1, js_readFile),
     JS_CFUNC_DEF("writeFile", 2, js_writeFile),
     JS_CFUNC_DEF("exists", 1, js_exists),
+    JS_CFUNC_DEF("listDir", 1, js_listDir),
     JS_CFUNC_DEF("mkdir", 2, js_mkdir),
     JS_CFUNC_DEF("unlink", 1, js_unlink),
     JS_CFUNC_DEF("mkfifo", 2, js_mkfifo),

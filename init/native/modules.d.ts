@@ -22,6 +22,7 @@ declare module "kios" {
   export function readFile(path: string): string | null;
   export function writeFile(path: string, data: string): void;
   export function exists(path: string): boolean;
+  export function listDir(path: string): string[];
   export function mkdir(path: string, mode: number): void;
   export function unlink(path: string): void;
   export function mkfifo(path: string, mode: number): void;

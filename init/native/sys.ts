@@ -93,6 +93,7 @@ export function nativeSys(): Sys {
     readFile: k.readFile,
     writeFile: k.writeFile,
     exists: k.exists,
+    listDir: k.listDir,
     mkdir: k.mkdir,
     unlink: k.unlink,
     mkfifo: k.mkfifo,

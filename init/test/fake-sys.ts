@@ -75,6 +75,13 @@ export class FakeSys implements Sys {
   exists(path: string): boolean {
     return this.files.has(path) || this.dirs.has(path) || [...this.files.keys()].some((f) => f.startsWith(`${path}/`));
   }
+  listDir(path: string): string[] {
+    const names = new Set<string>();
+    for (const p of [...this.files.keys(), ...this.dirs]) {
+      if (p.startsWith(`${path}/`)) names.add(p.slice(path.length + 1).split("/")[0]!);
+    }
+    return [...names].sort();
+  }
   mkdir(path: string, mode: number): void {
     if (this.dirs.has(path)) return;
     this.calls.push(`mkdir ${path} ${mode.toString(8)}`);

@@ -82,13 +82,14 @@ describe("build", () => {
     expect(await verify("kios-unsigned.efi")).not.toBe(0);
   }, 600_000);
 
-  it("smoke-booted through every milestone, in order, on the kernel's clock", () => {
+  it("smoke-booted the very kios.efi it hands out, through every milestone, in order", () => {
+    expect(report.ukiSha256).toBe(createHash("sha256").update(fs.readFileSync(path.join(out, "kios.efi"))).digest("hex"));
     expect(report.milestones.map((m) => m.name)).toEqual([
       "kernel banner",
       "init started",
       "containerd ready",
       "kubelet started",
-      "static pod ran",
+      "probe done",
       "powered off",
     ]);
     const times = report.milestones.map((m) => m.ms);
@@ -97,15 +98,52 @@ describe("build", () => {
     expect(report.pid1RssKb).toBeGreaterThan(0);
   });
 
-  it("has only the runtime pieces and the kubelet in /bin", () => {
+  it("took its address and name servers from the test network's DHCP server (the kios-dhcp pod)", () => {
+    expect(report.lease.address).toMatch(/^10\.0\.2\.(5\d|[6-9]\d)\/24$/);
+    expect(report.lease.nameservers).toEqual(["10.0.2.1"]);
+  });
+
+  it("became what its config drive says: hostname, and the kubelet restarted with the labels", () => {
+    expect(report.hostname).toBe("kios-smoke");
+    expect(report.kubeletArgv).toMatch(/^\/bin\/kubelet --config \/etc\/kubernetes\/config\.yaml --node-labels (kios\.dev\/smoke=true,topology\.kubernetes\.io\/zone=test-a|topology\.kubernetes\.io\/zone=test-a,kios\.dev\/smoke=true)$/);
+    expect(report.events.configApplied).toBeGreaterThan(report.milestones[3]!.ms);
+  });
+
+  it("set its clock by NTP: chrony stepped it by the hour it started behind, and it then agreed with the test's clock", () => {
+    expect(Math.abs(report.clock.steppedBySeconds - 3600)).toBeLessThan(60);
+    expect(Math.abs(report.clock.offsetAfterSeconds)).toBeLessThanOrEqual(3);
+  });
+
+  it("had containerd and the kubelet back within 1 s each of ten kills", () => {
+    for (const service of ["containerd", "kubelet"] as const) {
+      expect(report.restartMs[service], service).toHaveLength(10);
+      for (const ms of report.restartMs[service]) expect(ms, service).toBeLessThan(1000);
+    }
+  });
+
+  it("reaped every orphan: 100 and more reaped by PID 1, no zombie left", () => {
+    expect(report.orphans.reaped).toBeGreaterThanOrEqual(100);
+    expect(report.orphans.zombies).toBe(0);
+  });
+
+  it("read 2 MiB of the kubelet's log through its pipe, and the kubelet still answered", () => {
+    expect(report.kubeletLog.bytes).toBeGreaterThanOrEqual(2 * 1024 * 1024);
+    expect(report.kubeletLog.healthz).toBe("ok");
+  });
+
+  it("shows a small host: only the runtime pieces and the kubelet in /bin, no shell, three processes plus shims", () => {
     expect(report.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "runc"]);
+    expect(report.shells).toEqual([]);
+    const { kiOS, containerd, kubelet, ...rest } = report.hostProcesses;
+    expect([kiOS, containerd, kubelet]).toEqual([1, 1, 1]);
+    expect(Object.keys(rest)).toEqual(["containerd-shim"]); // comm is cut at 15 characters
   });
 
   it("has its kernel's signed modules: a pod loads one under Secure Boot", () => {
     expect(report.modules).toEqual(["ip_vs_rr loaded"]);
   });
 
-  it("mounts as specified: nosuid and noexec everywhere, nodev where no devices live", () => {
+  it("mounts as specified: nosuid and noexec everywhere, nodev where no devices live, /bin and /lib read-only", () => {
     const options = (mp: string) => {
       const m = report.mounts.find((x) => x.mountpoint === mp);
       expect(m, `mount ${mp}`).toBeDefined();
@@ -118,6 +156,7 @@ describe("build", () => {
       expect(options(mp)).toEqual(expect.arrayContaining(["nosuid", "noexec"]));
       expect(options(mp)).not.toContain("nodev");
     }
+    for (const mp of ["/bin", "/lib"]) expect(options(mp)).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev"]));
   });
 
   it("never shows the signing key: not in any output, not in the engine's log", () => {

@@ -8,10 +8,21 @@ beforeAll(async () => {
 });
 
 describe("module schema (SDK introspector)", () => {
-  it("exposes one object, Kios, with a description and no stray interfaces", () => {
-    expect(Object.keys(schema.objects)).toEqual(["Kios"]);
+  it("exposes Kios and the NodeBoot result, each described, and no stray interfaces", () => {
+    expect(Object.keys(schema.objects).sort()).toEqual(["Kios", "NodeBoot"]);
     expect(schema.objects.Kios.description).toMatch(/kiOS build/);
+    expect(schema.objects.NodeBoot.description).toMatch(/One boot of a UKI on the test network/);
     expect(schema.interfaces).toEqual({});
+  });
+
+  it("has configDrive(config: File!): File and bootNode(uki: File!, ...): NodeBoot with a report", () => {
+    const drive = schema.objects.Kios.methods.configDrive;
+    expect(drive.returnType).toEqual({ kind: "OBJECT_KIND", name: "File" });
+    expect(drive.arguments.config.type).toEqual({ kind: "OBJECT_KIND", name: "File" });
+    const boot = schema.objects.Kios.methods.bootNode;
+    expect(boot.returnType).toEqual({ kind: "OBJECT_KIND", name: "NodeBoot" });
+    expect(Object.keys(boot.arguments)).toEqual(["uki", "cert", "drive", "userData", "noMetadata", "powerOffAfter", "powerOffDelay", "timeout", "nonce"]);
+    expect(schema.objects.NodeBoot.methods.report.returnType).toEqual({ kind: "OBJECT_KIND", name: "Directory" });
   });
 
   it("takes the source tree, offline flag, base container and caches in its constructor", () => {
@@ -31,8 +42,8 @@ describe("module schema (SDK introspector)", () => {
     expect(fn.description).toMatch(/Debian packages/);
   });
 
-  it("documents every function and every argument", () => {
-    const obj = schema.objects.Kios;
+  it.each(["Kios", "NodeBoot"])("documents every function and every argument of %s", (name) => {
+    const obj = schema.objects[name]!;
     const undocumented = [
       ...Object.values(obj.methods).filter((f) => !f.description).map((f) => `${f.name}()`),
       ...Object.values(obj.methods).flatMap((f) =>

@@ -15,9 +15,21 @@ export const smokeMilestones: Milestone[] = [
   { name: "init started", pattern: /kiOS: init starting/ },
   { name: "containerd ready", pattern: /kiOS: containerd ready/ },
   { name: "kubelet started", pattern: /kiOS: started kubelet/ },
-  { name: "static pod ran", pattern: /kios-smoke: done/ },
+  { name: "probe done", pattern: /kios-probe: done/ },
   { name: "powered off", pattern: /reboot: Power down/ },
 ];
+
+/** What a configured node does on its own time, in no fixed order. */
+export const nodeEvents: Milestone[] = [
+  { name: "lease", pattern: /kios-probe: lease / },
+  { name: "config applied", pattern: /kiOS: started kubelet .*--node-labels/ },
+  { name: "time synced", pattern: /kios-probe: time stepped by/ },
+];
+
+/** The kernel time of the first line matching each event; undefined when none did. */
+export function findEvents(lines: ConsoleLine[], events: Milestone[]): Record<string, number | undefined> {
+  return Object.fromEntries(events.map((e) => [e.name, lines.find((l) => l.ms !== undefined && e.pattern.test(l.text))?.ms]));
+}
 
 export interface ConsoleLine {
   /** Kernel clock in ms, from the printk timestamp; undefined for firmware lines. */
@@ -72,8 +84,12 @@ export function findMilestones(lines: ConsoleLine[], milestones: Milestone[], ta
   return hits;
 }
 
-/** Lines the smoke pod writes to /dev/kmsg as "kios-smoke: <key> <value>". */
-export function smokeFacts(lines: ConsoleLine[], key: string): string[] {
-  const prefix = `kios-smoke: ${key} `;
-  return lines.filter((l) => l.text.startsWith(prefix)).map((l) => l.text.slice(prefix.length));
+/** Lines the probe pod writes to /dev/kmsg as "kios-probe: <key> <value>". */
+export function probeFacts(lines: ConsoleLine[], key: string): string[] {
+  return probeLines(lines, key).map((l) => l.text.slice(`kios-probe: ${key} `.length));
+}
+
+/** The probe's lines for `key`, with their times. */
+export function probeLines(lines: ConsoleLine[], key: string): ConsoleLine[] {
+  return lines.filter((l) => l.text.startsWith(`kios-probe: ${key} `));
 }

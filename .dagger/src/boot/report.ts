@@ -1,5 +1,20 @@
-/** The boot report of a smoke boot: milestone times, init figures, /bin, mounts and a module load; as data, Markdown and SVG. */
-import { ConsoleLine, findMilestones, MilestoneHit, parseConsole, smokeFacts, smokeMilestones } from "./milestones.js";
+/**
+ * The boot report of a smoke boot: milestone times, the node's own events
+ * (lease, configuration, time), restarts, orphans, and what the host looks
+ * like from a pod; as data, Markdown and SVG.
+ */
+import type { BootRun } from "../stages/boot.js";
+import {
+  ConsoleLine,
+  findEvents,
+  findMilestones,
+  MilestoneHit,
+  nodeEvents,
+  parseConsole,
+  probeFacts,
+  probeLines,
+  smokeMilestones,
+} from "./milestones.js";
 
 export interface MountFact {
   mountpoint: string;
@@ -7,13 +22,32 @@ export interface MountFact {
 }
 
 export interface BootReport {
+  /** sha256 of the UKI that booted. */
+  ukiSha256: string;
   milestones: { name: string; ms: number }[];
+  /** Kernel clock at the node's events: DHCP lease, node.yaml applied (kubelet restarted with its labels), clock stepped by NTP. */
+  events: { lease: number; configApplied: number; timeSynced: number };
   /** Kernel clock from `Run /init` (the kernel's exec of /init) to the init's exec of containerd. */
   initExecToRuntimeMs: number;
+  lease: { address: string; nameservers: string[] };
+  kubeletArgv: string;
+  hostname: string;
+  /** What chrony said it stepped the clock by, and how far the node's clock was from the test's after it (s). */
+  clock: { steppedBySeconds: number; offsetAfterSeconds: number };
+  /** Kill to restart (PID 1's exec of the new process), ms, for each of ten kills. */
+  restartMs: { containerd: number[]; kubelet: number[] };
+  /** Orphans PID 1 reaped in the probe's orphan test, and zombies left after it. */
+  orphans: { reaped: number; zombies: number };
+  /** The kubelet's log as the kios-logs pod saw it, and whether the kubelet still answered. */
+  kubeletLog: { bytes: number; healthz: string };
   pid1RssKb: number;
   bin: string[];
+  /** Files named like a shell anywhere on the host's root file system. */
+  shells: string[];
+  /** Long-lived processes whose root is the host's, by name: count. */
+  hostProcesses: Record<string, number>;
   mounts: MountFact[];
-  /** What the smoke pod's module loads gave: "ip_vs_rr loaded" or "ip_vs_rr refused: <error>". */
+  /** What the probe's module loads gave: "ip_vs_rr loaded" or "ip_vs_rr refused: <error>". */
   modules: string[];
 }
 
@@ -28,40 +62,117 @@ function requireMs(hit: MilestoneHit): number {
   return hit.ms;
 }
 
-/** Parses a smoke boot's console; throws MissedMilestone with the console tail if a milestone is missing. */
-export function bootReport(console: string): BootReport {
-  const lines = parseConsole(console);
+function one(lines: ConsoleLine[], key: string): string {
+  const value = probeFacts(lines, key)[0];
+  if (value === undefined) throw new Error(`boot report: the probe reported no "${key}"`);
+  return value;
+}
+
+/** For each "kill <service> <i>" of the probe, the time to PID 1's next start of that service. */
+function restartTimes(lines: ConsoleLine[], service: string): number[] {
+  return probeLines(lines, "kill")
+    .filter((l) => l.text.split(" ")[2] === service)
+    .map((kill) => {
+      const i = lines.indexOf(kill);
+      const start = lines.slice(i + 1).find((l) => l.text.startsWith(`kiOS: started ${service} `));
+      if (!start?.ms || kill.ms === undefined) throw new Error(`boot report: ${service} did not start again after: ${kill.text}`);
+      return start.ms - kill.ms;
+    });
+}
+
+function orphansReaped(lines: ConsoleLine[]): number {
+  const from = lines.findIndex((l) => l.text === "kios-probe: orphans start");
+  const to = lines.findIndex((l) => l.text.startsWith("kios-probe: orphans zombies"));
+  if (from < 0 || to < 0) throw new Error("boot report: the probe's orphan test did not run");
+  return lines
+    .slice(from, to)
+    .map((l) => /kiOS: reaped (\d+) orphan/.exec(l.text)?.[1])
+    .reduce((sum, n) => sum + Number(n ?? 0), 0);
+}
+
+function zombiesAfterOrphans(lines: ConsoleLine[]): number {
+  const zombies = probeFacts(lines, "orphans").find((v) => v.startsWith("zombies "));
+  if (zombies === undefined) throw new Error("boot report: the probe reported no zombie count");
+  return Number(zombies.slice("zombies ".length));
+}
+
+/** Parses a smoke boot's run; throws MissedMilestone with the console tail if a milestone is missing. */
+export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256">): BootReport {
+  const lines = parseConsole(run.console);
   const hits = findMilestones(lines, smokeMilestones);
-  const rss = smokeFacts(lines, "pid1").map((v) => /VmRSS:\s*(\d+)\s*kB/.exec(v)?.[1]).find(Boolean);
-  if (!rss) throw new Error("boot report: the smoke pod reported no PID 1 VmRSS");
-  const bin = smokeFacts(lines, "bin")[0];
-  if (bin === undefined) throw new Error("boot report: the smoke pod reported no /bin listing");
+  const events = findEvents(lines, nodeEvents);
+  for (const [name, ms] of Object.entries(events)) if (ms === undefined) throw new Error(`boot report: no "${name}" on the console`);
+  const rss = /VmRSS:\s*(\d+)\s*kB/.exec(one(lines, "pid1"))?.[1];
+  if (!rss) throw new Error("boot report: the probe reported no PID 1 VmRSS");
+  const [address = "", , ...nameservers] = one(lines, "lease").split(/\s+/).slice(1);
+  const time = /^stepped by (-?[\d.]+) seconds now (\d+)$/.exec(one(lines, "time"));
+  const stamp = run.stamps.find((s) => s.line.includes("kios-probe: time "));
+  if (!time || !stamp) throw new Error("boot report: no clock step with its wall-clock stamp");
+  const log = /^bytes (\d+) healthz (\S*)/.exec(one(lines, "kubelet-log"));
+  if (!log) throw new Error("boot report: no kubelet-log figures");
+  const shells = one(lines, "shells");
   return {
+    ukiSha256: run.ukiSha256,
     milestones: hits.map((h) => ({ name: h.name, ms: requireMs(h) })),
+    events: { lease: events.lease!, configApplied: events["config applied"]!, timeSynced: events["time synced"]! },
     initExecToRuntimeMs:
       timeOf(lines, /kiOS: started containerd/, "the exec of containerd") - timeOf(lines, /Run \/init as init process/, "the exec of /init"),
+    lease: { address, nameservers },
+    kubeletArgv: one(lines, "kubelet-argv").trim(),
+    hostname: one(lines, "hostname").trim(),
+    clock: { steppedBySeconds: Number(time[1]), offsetAfterSeconds: Number(time[2]) - Math.round(stamp.epochMs / 1000) },
+    restartMs: { containerd: restartTimes(lines, "containerd"), kubelet: restartTimes(lines, "kubelet") },
+    orphans: { reaped: orphansReaped(lines), zombies: zombiesAfterOrphans(lines) },
+    kubeletLog: { bytes: Number(log[1]), healthz: log[2]! },
     pid1RssKb: Number(rss),
-    bin: bin.split(/\s+/).filter(Boolean).sort(),
-    mounts: smokeFacts(lines, "mount").map((v) => {
+    bin: one(lines, "bin").split(/\s+/).filter(Boolean).sort(),
+    shells: shells === "none" ? [] : shells.split(/\s+/).filter(Boolean),
+    hostProcesses: Object.fromEntries(
+      one(lines, "host-processes")
+        .split(/\s+/)
+        .filter(Boolean)
+        .map((pair) => [pair.slice(0, pair.lastIndexOf("=")), Number(pair.slice(pair.lastIndexOf("=") + 1))]),
+    ),
+    mounts: probeFacts(lines, "mount").map((v) => {
       const [mountpoint, options = ""] = v.split(/\s+/, 2);
-      return { mountpoint, options };
+      return { mountpoint: mountpoint!, options };
     }),
-    modules: smokeFacts(lines, "module"),
+    modules: probeFacts(lines, "module"),
   };
 }
 
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+const ms = (v: number) => v.toFixed(0);
+
 export function bootReportMarkdown(r: BootReport): string {
-  const rows = r.milestones.map((m) => `| ${m.name} | ${m.ms.toFixed(0)} |`);
   return [
     "# kiOS smoke boot",
     "",
+    `UKI sha256: \`${r.ukiSha256}\``,
+    "",
     "| milestone | kernel clock (ms) |",
     "| --- | --- |",
-    ...rows,
+    ...r.milestones.map((m) => `| ${m.name} | ${ms(m.ms)} |`),
+    `| DHCP lease | ${ms(r.events.lease)} |`,
+    `| node.yaml applied (kubelet restarted with its labels) | ${ms(r.events.configApplied)} |`,
+    `| clock stepped by NTP | ${ms(r.events.timeSynced)} |`,
     "",
     `- init: exec of /init to exec of containerd: ${r.initExecToRuntimeMs.toFixed(1)} ms`,
     `- PID 1 RSS: ${r.pid1RssKb} kB`,
+    `- lease: ${r.lease.address}, name servers ${r.lease.nameservers.join(", ")}`,
+    `- hostname: ${r.hostname}; kubelet: \`${r.kubeletArgv}\``,
+    `- clock: stepped by ${r.clock.steppedBySeconds} s; ${r.clock.offsetAfterSeconds} s from the test's clock after`,
+    `- restarts, kill to start again (median of ${r.restartMs.containerd.length}): containerd ${ms(median(r.restartMs.containerd))} ms, kubelet ${ms(median(r.restartMs.kubelet))} ms`,
+    `- orphans reaped by PID 1: ${r.orphans.reaped}; zombies after: ${r.orphans.zombies}`,
+    `- kubelet log read through its pipe: ${r.kubeletLog.bytes} bytes; kubelet healthz then: ${r.kubeletLog.healthz}`,
     `- /bin: ${r.bin.join(", ")}`,
+    `- shells on the host: ${r.shells.join(", ") || "none"}`,
+    `- host processes: ${Object.entries(r.hostProcesses).map(([name, n]) => `${name} x${n}`).join(", ")}`,
     `- kernel modules: ${r.modules.join("; ") || "none loaded"}`,
     "",
     "| mount | options |",
@@ -71,13 +182,19 @@ export function bootReportMarkdown(r: BootReport): string {
   ].join("\n");
 }
 
-/** A horizontal timeline of the milestones, one labelled tick each. */
+/** A horizontal timeline of the milestones and events, one labelled tick each. */
 export function bootReportSvg(r: BootReport): string {
+  const ticks = [
+    ...r.milestones,
+    { name: "DHCP lease", ms: r.events.lease },
+    { name: "node.yaml applied", ms: r.events.configApplied },
+    { name: "clock stepped", ms: r.events.timeSynced },
+  ].sort((a, b) => a.ms - b.ms);
   const width = 800;
   const left = 20;
-  const scale = (width - 2 * left) / Math.max(1, ...r.milestones.map((m) => m.ms));
+  const scale = (width - 2 * left) / Math.max(1, ...ticks.map((m) => m.ms));
   const escape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;");
-  const ticks = r.milestones.map((m, i) => {
+  const marks = ticks.map((m, i) => {
     const x = (left + m.ms * scale).toFixed(1);
     const y = 40 + i * 22;
     return (
@@ -85,12 +202,12 @@ export function bootReportSvg(r: BootReport): string {
       `<text x="${x}" y="${y + 12}" font-size="12" font-family="sans-serif">${escape(m.name)} ${(m.ms / 1000).toFixed(2)} s</text>`
     );
   });
-  const height = 60 + r.milestones.length * 22;
+  const height = 60 + ticks.length * 22;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<line x1="${left}" y1="30" x2="${width - left}" y2="30" stroke="#333"/>`,
     `<text x="${left}" y="18" font-size="13" font-family="sans-serif">kiOS boot (kernel clock)</text>`,
-    ...ticks,
+    ...marks,
     "</svg>",
     "",
   ].join("\n");

@@ -5,6 +5,7 @@
  */
 import toml from "@iarna/toml";
 import { z } from "zod";
+import { describeIssue } from "./issues.js";
 import { debianPins, digestPinnedImage, goModulePin, httpsUrl, sha256Hex } from "./pins.js";
 
 const archiveFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar$/, {
@@ -72,34 +73,7 @@ export function parseBuildConfig(text: string, file = "build.toml"): BuildConfig
   }
   const result = BuildConfigSchema.safeParse(data, { reportInput: true });
   if (!result.success) {
-    throw new ConfigError(file, result.error.issues.map(describeIssue));
+    throw new ConfigError(file, result.error.issues.map((issue) => describeIssue(issue, { object: "a table" })));
   }
   return result.data;
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  const at = issue.path.length ? issue.path.join(".") : "(top level)";
-  switch (issue.code) {
-    case "unrecognized_keys":
-      return issue.keys
-        .map((k) => `${[...issue.path, k].join(".")}: unknown key`)
-        .join("; ");
-    case "invalid_type": {
-      const expected = issue.expected === "int" ? "integer" : issue.expected;
-      return issue.input === undefined
-        ? `${at}: missing, expected ${expected}`
-        : `${at}: expected ${expected}, found ${describeValue(issue.input)}`;
-    }
-    default:
-      return `${at}: expected ${issue.message}, found ${describeValue(issue.input)}`;
-  }
-}
-
-function describeValue(v: unknown): string {
-  if (typeof v === "string") return JSON.stringify(v);
-  if (Array.isArray(v)) return "an array";
-  if (v instanceof Date) return "a date";
-  if (v === null || v === undefined) return String(v);
-  if (typeof v === "object") return "a table";
-  return `${typeof v} ${String(v)}`;
 }

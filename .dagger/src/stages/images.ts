@@ -1,7 +1,7 @@
 /**
- * The container images a kiOS node needs on first boot, built by the
- * pipeline (no registry): the pod sandbox (pause) and the smoke-test image.
- * Each is an OCI image archive.
+ * Container images built by the pipeline (no registry), as OCI image
+ * archives: the pod sandbox (pause), preloaded on every node, and the smoke
+ * test's probe image, which only the test network's registry serves.
  */
 import { dag, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
@@ -24,18 +24,19 @@ export function pauseImage(ctx: StageContext, pause: File): ImageArchive {
   };
 }
 
-export const smokeImagePackages = ["busybox-static"];
+export const probeImagePackages = ["busybox-static"];
 
 /**
- * Debian's static busybox with its applets linked in /bin: enough for the
- * smoke pod's script. Built from an empty container so that the image holds
- * only those files (a directory taken from another container would carry
- * that container's layers along).
+ * Debian's static busybox with its applets linked in /bin: the smoke test's
+ * probe pods (boot/smoke/node.yaml). Never in a release: the test network's
+ * registry serves it, at this ref. Built from an empty container so that the
+ * image holds only those files (a directory taken from another container
+ * would carry that container's layers along).
  */
-export function smokeImage(ctx: StageContext): ImageArchive {
-  const busybox = ctx.toolchain(smokeImagePackages).file("/bin/busybox");
+export function probeImage(ctx: StageContext): ImageArchive {
+  const busybox = ctx.toolchain(probeImagePackages).file("/bin/busybox");
   return {
-    ref: "kios.local/smoke:1",
+    ref: "kios-test/probe:1",
     archive: dag
       .container()
       .withFile("/bin/busybox", busybox, { permissions: 0o755 })

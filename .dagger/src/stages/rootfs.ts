@@ -17,6 +17,8 @@ export interface RootfsParts {
   /** A tree holding var/lib/containerd with the preloaded images. */
   store: Directory;
   sandboxImage: string;
+  /** What manifests' @NODE_SERVICES_IMAGE@ stands for. */
+  nodeServicesImage: string;
   /** Static pod manifests for /etc/kubernetes/manifests. */
   staticPods: Directory;
 }
@@ -39,10 +41,19 @@ export function kubeletConfig(template: string, clusterDomain: string): string {
   return doc.toString();
 }
 
-/** A static pod manifest moved to build.toml's pod namespace. */
-export function inNamespace(manifest: string, namespace: string): string {
+/** The placeholder manifests/pods use for the node services image. */
+export const NODE_SERVICES_IMAGE = "@NODE_SERVICES_IMAGE@";
+
+/** A static pod manifest in build.toml's pod namespace, its images resolved. */
+export function renderStaticPod(manifest: string, opts: { namespace: string; nodeServicesImage: string }): string {
   const doc = YAML.parseDocument(manifest);
-  doc.setIn(["metadata", "namespace"], namespace);
+  doc.setIn(["metadata", "namespace"], opts.namespace);
+  for (const kind of ["initContainers", "containers"]) {
+    const list = doc.getIn(["spec", kind]) as YAML.YAMLSeq<YAML.YAMLMap> | undefined;
+    for (const container of list?.items ?? []) {
+      if (container.get("image") === NODE_SERVICES_IMAGE) container.set("image", opts.nodeServicesImage);
+    }
+  }
   return doc.toString();
 }
 
@@ -68,7 +79,8 @@ export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, vers
     .withDirectory("var/lib/containerd", parts.store.directory("var/lib/containerd"));
   for (const name of await parts.staticPods.entries()) {
     const text = await parts.staticPods.file(name).contents();
-    root = root.withNewFile(`etc/kubernetes/manifests/${name}`, inNamespace(text, cluster.pod_namespace));
+    const rendered = renderStaticPod(text, { namespace: cluster.pod_namespace, nodeServicesImage: parts.nodeServicesImage });
+    root = root.withNewFile(`etc/kubernetes/manifests/${name}`, rendered);
   }
   for (const dir of ["dev", "proc", "sys", "run", "tmp", "var/log", "var/tmp", "var/cache", "var/run", "var/lib/kubelet"]) {
     root = root.withNewDirectory(dir);

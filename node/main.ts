@@ -1,0 +1,73 @@
+/**
+ * kios-node: the node tools in one executable (QuickJS), chosen by the name
+ * it is run as or by its first argument:
+ *   kios-node bootstrap        apply node.yaml (bootstrap.ts)
+ *   kios-node logs PIPE        copy a service's log pipe to stdout
+ *   kios-dhcp-hook             dhcpcd's --script (dhcp-hook.ts)
+ */
+import * as std from "qjs:std";
+import * as os from "qjs:os";
+import { EC2_METADATA } from "./channel.js";
+import { runBootstrap } from "./bootstrap.js";
+import { describeLease, resolvConfForLease } from "./dhcp-hook.js";
+import { nativeNodeSys } from "./native/sys.js";
+import { PATHS } from "./plan.js";
+
+declare const scriptArgs: string[];
+
+const HOST = "/host";
+
+function copyForever(path: string): never {
+  const buffer = new ArrayBuffer(64 * 1024);
+  for (;;) {
+    const fd = os.open(path, os.O_RDONLY);
+    if (fd < 0) {
+      std.err.puts(`kios-node logs: cannot open ${path}: ${std.strerror(-fd)}\n`);
+      os.sleep(1_000);
+      continue;
+    }
+    for (;;) {
+      const n = os.read(fd, buffer, 0, buffer.byteLength);
+      if (n <= 0) break; // no writer left (PID 1 keeps one, so this is rare): open again
+      for (let done = 0; done < n; ) {
+        const w = os.write(1, buffer, done, n - done);
+        if (w <= 0) std.exit(1);
+        done += w;
+      }
+    }
+    os.close(fd);
+    os.sleep(1_000);
+  }
+}
+
+function main(): number {
+  const [program = "", ...args] = scriptArgs;
+  const name = program.slice(program.lastIndexOf("/") + 1);
+  const command = name === "kios-node" ? args.shift() : name.replace(/^kios-/, "");
+  const sys = nativeNodeSys(`kios-${command ?? "node"}`);
+  switch (command) {
+    case "bootstrap":
+      return runBootstrap(sys, {
+        hostRoot: HOST,
+        driveMount: "/run/kios-drive",
+        metadata: EC2_METADATA,
+        systemSocket: "/run/system.sock",
+      })
+        ? 0
+        : 1;
+    case "logs":
+      if (!args[0]) break;
+      return copyForever(args[0]);
+    case "dhcp-hook": {
+      const env = std.getenviron();
+      const resolv = resolvConfForLease(env, sys.readFile(HOST + PATHS.dnsFallback));
+      if (resolv !== null) sys.rename(sys.stageFile(HOST + PATHS.resolvConf, resolv, 0o644), HOST + PATHS.resolvConf);
+      sys.report("info", describeLease(env));
+      return 0;
+    }
+  }
+  std.err.puts("usage: kios-node bootstrap | kios-node logs PIPE | kios-dhcp-hook (as dhcpcd's --script)\n");
+  return 2;
+}
+
+std.exit(main());
