@@ -25,12 +25,15 @@ ip addr add 10.0.2.1/24 dev kios0
 ip addr add 169.254.169.254/32 dev kios0
 ip link set kios0 up
 
+# Its log lines get this machine's wall clock in ms (the boot report times the lease with it).
 dnsmasq --keep-in-foreground --interface=kios0 --bind-interfaces --except-interface=lo \
   --dhcp-range=10.0.2.50,10.0.2.99,1h --dhcp-option=option:router,10.0.2.1 \
   --dhcp-option=option:dns-server,10.0.2.1 --dhcp-option=option:ntp-server,10.0.2.1 \
   --no-resolv --no-hosts --local=/kios.test/ --address=/registry.kios.test/10.0.2.1 \
-  --dhcp-leasefile="$dir/dnsmasq.leases" --log-dhcp --log-queries --log-facility="$dir/dnsmasq.log" \
-  --pid-file="$dir/dnsmasq.pid" &
+  --dhcp-leasefile="$dir/dnsmasq.leases" --log-dhcp --log-queries --log-facility=- \
+  --pid-file="$dir/dnsmasq.pid" 2>&1 |
+  python3 -u -c 'import sys, time
+for line in sys.stdin: sys.stdout.write("%d %s" % (time.time() * 1000, line))' >"$dir/dnsmasq.log" &
 
 # -x: serve this container's clock, never adjust it (it is the host's).
 chronyd -x -d -u root 'local stratum 8' 'allow 10.0.2.0/24' 'bindaddress 10.0.2.1' 'cmdport 0' \

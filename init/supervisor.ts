@@ -86,7 +86,7 @@ export class Supervisor {
   childExited(exit: ChildExit): boolean {
     const name = [...this.running].find(([, run]) => run.pid === exit.pid)?.[0];
     if (name === undefined) return false;
-    const ranMs = this.sys.now() - this.running.get(name)!.startedAt;
+    const ranMs = Math.round(this.sys.now() - this.running.get(name)!.startedAt);
     this.running.delete(name);
     if (!this.restarting) {
       this.log.info(`${name} (pid ${exit.pid}) stopped: ${describeExit(exit)}`);

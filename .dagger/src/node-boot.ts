@@ -17,6 +17,8 @@ export class NodeBoot {
   @field() networkLogs: Directory;
   /** The harness's wall-clock stamps of probe lines, as JSON. */
   @field() stamps: string;
+  /** The DHCP server's log, each line after the wall clock in ms. */
+  @field() dhcpLog: string;
 
   /**
    * @param console the serial console
@@ -24,17 +26,19 @@ export class NodeBoot {
    * @param ended why the boot ended
    * @param networkLogs the test network's server logs
    * @param stamps wall-clock stamps of probe lines (JSON)
+   * @param dhcpLog the DHCP server's log
    */
-  constructor(console: string, ukiSha256: string, ended: string, networkLogs: Directory, stamps: string) {
+  constructor(console: string, ukiSha256: string, ended: string, networkLogs: Directory, stamps: string, dhcpLog: string) {
     this.console = console;
     this.ukiSha256 = ukiSha256;
     this.ended = ended;
     this.networkLogs = networkLogs;
     this.stamps = stamps;
+    this.dhcpLog = dhcpLog;
   }
 
   static of(run: BootRun): NodeBoot {
-    return new NodeBoot(run.console, run.ukiSha256, run.reason, run.networkLogs ?? dag.directory(), JSON.stringify(run.stamps));
+    return new NodeBoot(run.console, run.ukiSha256, run.reason, run.networkLogs ?? dag.directory(), JSON.stringify(run.stamps), run.dhcpLog);
   }
 
   /**
@@ -43,7 +47,7 @@ export class NodeBoot {
    */
   @func()
   report(): Directory {
-    const run = { console: this.console, ukiSha256: this.ukiSha256, stamps: JSON.parse(this.stamps), networkLogs: this.networkLogs };
+    const run = { console: this.console, ukiSha256: this.ukiSha256, stamps: JSON.parse(this.stamps), networkLogs: this.networkLogs, dhcpLog: this.dhcpLog };
     return reportDirectory({ report: bootReport(run), run });
   }
 }

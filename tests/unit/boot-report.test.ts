@@ -25,7 +25,7 @@ const lines = [
   "[   15.000000] kios-probe: lease eth0 10.0.2.57/24 nameservers 10.0.2.1",
   "[   15.100000] kios-probe: kubelet-argv /bin/kubelet --config /etc/kubernetes/config.yaml --node-labels a=b ",
   "[   15.200000] kios-probe: hostname kios-smoke",
-  "[   18.000000] kios-probe: time stepped by 3600.012 seconds now 1800000003",
+  "[   18.000000] kios-probe: time stepped by 3600.012 seconds at 2027-01-15T08:00:01.000000000Z now 1800000002.500000",
   "[   20.000000] kios-probe: pid1 VmRSS:\t    2108 kB",
   "[   20.001000] kios-probe: bin runc kubelet containerd containerd-shim-runc-v2",
   "[   20.001500] kios-probe: shells none",
@@ -44,7 +44,17 @@ const lines = [
   "[   80.004000] kios-probe: done",
   "[   85.500000] reboot: Power down",
 ];
-const run = (text: string) => ({ console: text, ukiSha256: "ab".repeat(32), stamps: [{ line: "[   18.000000] kios-probe: time stepped by 3600.012 seconds now 1800000003", epochMs: 1_800_000_001_400 }] });
+const dhcpLog = [
+  "1799999998300 dnsmasq-dhcp[23]: 1768277778 DHCPREQUEST(kios0) 10.0.2.57 52:54:00:6b:69:01",
+  "1799999998400 dnsmasq-dhcp[23]: 1768277778 DHCPACK(kios0) 10.0.2.57 52:54:00:6b:69:01 ",
+  "1800000030000 dnsmasq-dhcp[23]: 2234954539 DHCPACK(kios0) 10.0.2.57 52:54:00:6b:69:01 ",
+].join("\n");
+const run = (text: string) => ({
+  console: text,
+  ukiSha256: "ab".repeat(32),
+  dhcpLog,
+  stamps: [{ line: "[   18.000000] kios-probe: time stepped by 3600.012 seconds at 2027-01-15T08:00:01.000000000Z now 1800000002.500000", epochMs: 1_800_000_001_400 }],
+});
 const good = run(lines.join("\r\n"));
 
 describe("boot report", () => {
@@ -58,7 +68,9 @@ describe("boot report", () => {
       { name: "probe done", ms: 80004 },
       { name: "powered off", ms: 85500 },
     ]);
-    expect(r.events).toEqual({ lease: 15000, configApplied: 12100, timeSynced: 18000 });
+    // The lease: the DHCP server's first ACK (wall clock), 3 s before the stamped console line at 18 s.
+    // The step: chrony's log line 1.5 s before the probe's, which read the clock at once.
+    expect(r.events).toEqual({ lease: 15000, configApplied: 12100, timeSynced: 16500 });
     expect(r.ukiSha256).toBe("ab".repeat(32));
   });
 
@@ -74,7 +86,7 @@ describe("boot report", () => {
     expect(r.lease).toEqual({ address: "10.0.2.57/24", nameservers: ["10.0.2.1"] });
     expect(r.kubeletArgv).toBe("/bin/kubelet --config /etc/kubernetes/config.yaml --node-labels a=b");
     expect(r.hostname).toBe("kios-smoke");
-    expect(r.clock).toEqual({ steppedBySeconds: 3600.012, offsetAfterSeconds: 2 });
+    expect(r.clock).toEqual({ steppedBySeconds: 3600.012, offsetAfterSeconds: 1.1 });
     expect(r.restartMs.containerd.map((v) => Math.round(v))).toEqual([51, 52, 53, 54, 55, 56, 57, 58, 59, 60]);
     expect(median(r.restartMs.kubelet)).toBeCloseTo(55.5, 6);
     expect(r.orphans).toEqual({ reaped: 101, zombies: 0 });
@@ -110,6 +122,10 @@ describe("boot report", () => {
     const swapped = [...lines];
     [swapped[swapped.length - 2], swapped[swapped.length - 1]] = [swapped.at(-1)!, swapped.at(-2)!];
     expect(() => bootReport(run(swapped.join("\n")))).toThrow(/missed "powered off"/);
+  });
+
+  it("fails without a lease in the DHCP server's log", () => {
+    expect(() => bootReport({ ...good, dhcpLog: dhcpLog.replace(/DHCPACK/g, "DHCPNAK") })).toThrow(/no DHCP lease in the DHCP server's log/);
   });
 
   it("fails when the node never applied its node.yaml, or a service never came back", () => {

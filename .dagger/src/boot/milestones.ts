@@ -19,16 +19,12 @@ export const smokeMilestones: Milestone[] = [
   { name: "powered off", pattern: /reboot: Power down/ },
 ];
 
-/** What a configured node does on its own time, in no fixed order. */
-export const nodeEvents: Milestone[] = [
-  { name: "lease", pattern: /kios-probe: lease / },
-  { name: "config applied", pattern: /kiOS: started kubelet .*--node-labels/ },
-  { name: "time synced", pattern: /kios-probe: time stepped by/ },
-];
+/** node.yaml applied: PID 1 started the kubelet with the labels it gave. */
+export const configApplied: Milestone = { name: "config applied", pattern: /kiOS: started kubelet .*--node-labels/ };
 
-/** The kernel time of the first line matching each event; undefined when none did. */
-export function findEvents(lines: ConsoleLine[], events: Milestone[]): Record<string, number | undefined> {
-  return Object.fromEntries(events.map((e) => [e.name, lines.find((l) => l.ms !== undefined && e.pattern.test(l.text))?.ms]));
+/** The kernel time of the first line matching `event`; undefined when none did. */
+export function findEvent(lines: ConsoleLine[], event: Milestone): number | undefined {
+  return lines.find((l) => l.ms !== undefined && event.pattern.test(l.text))?.ms;
 }
 
 export interface ConsoleLine {

@@ -5,11 +5,11 @@
  */
 import type { BootRun } from "../stages/boot.js";
 import {
+  configApplied,
   ConsoleLine,
-  findEvents,
+  findEvent,
   findMilestones,
   MilestoneHit,
-  nodeEvents,
   parseConsole,
   probeFacts,
   probeLines,
@@ -25,14 +25,18 @@ export interface BootReport {
   /** sha256 of the UKI that booted. */
   ukiSha256: string;
   milestones: { name: string; ms: number }[];
-  /** Kernel clock at the node's events: DHCP lease, node.yaml applied (kubelet restarted with its labels), clock stepped by NTP. */
+  /**
+   * Kernel clock at the node's events: its first DHCP lease (the DHCP
+   * server's ACK), node.yaml applied (kubelet restarted with its labels),
+   * the clock stepped by NTP (chrony's log line).
+   */
   events: { lease: number; configApplied: number; timeSynced: number };
   /** Kernel clock from `Run /init` (the kernel's exec of /init) to the init's exec of containerd. */
   initExecToRuntimeMs: number;
   lease: { address: string; nameservers: string[] };
   kubeletArgv: string;
   hostname: string;
-  /** What chrony said it stepped the clock by, and how far the node's clock was from the test's after it (s). */
+  /** What chrony said it stepped the clock by, and how far the node's clock was from the test's after it (s, node minus test). */
   clock: { steppedBySeconds: number; offsetAfterSeconds: number };
   /** Kill to restart (PID 1's exec of the new process), ms, for each of ten kills. */
   restartMs: { containerd: number[]; kubelet: number[] };
@@ -96,31 +100,53 @@ function zombiesAfterOrphans(lines: ConsoleLine[]): number {
   return Number(zombies.slice("zombies ".length));
 }
 
+/** ISO 8601 time (with up to nanoseconds) in epoch seconds. */
+function epochSeconds(iso: string): number {
+  const m = /^(.*T\d\d:\d\d:\d\d)(\.\d+)?Z$/.exec(iso);
+  if (!m) throw new Error(`boot report: not a UTC time stamp: ${iso}`);
+  return Date.parse(`${m[1]}Z`) / 1000 + Number(m[2] ?? 0);
+}
+
+/**
+ * The kernel time of the node's first DHCP lease: the DHCP server's ACK to
+ * its NIC, on the boot container's wall clock, placed on the kernel's clock
+ * through a console line stamped with the same wall clock.
+ */
+function leaseMs(run: Pick<BootRun, "dhcpLog" | "stamps">): number {
+  const ack = run.dhcpLog.split("\n").find((l) => /DHCPACK\(kios0\) \S+ 52:54:00:6b:69:01/.test(l));
+  const stamp = run.stamps[0];
+  const stampMs = stamp && parseConsole(stamp.line)[0]?.ms;
+  if (!ack || !stamp || stampMs === undefined) throw new Error("boot report: no DHCP lease in the DHCP server's log, or no stamped console line");
+  return stampMs - (stamp.epochMs - Number(ack.split(" ")[0]));
+}
+
 /** Parses a smoke boot's run; throws MissedMilestone with the console tail if a milestone is missing. */
-export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256">): BootReport {
+export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256" | "dhcpLog">): BootReport {
   const lines = parseConsole(run.console);
   const hits = findMilestones(lines, smokeMilestones);
-  const events = findEvents(lines, nodeEvents);
-  for (const [name, ms] of Object.entries(events)) if (ms === undefined) throw new Error(`boot report: no "${name}" on the console`);
+  const applied = findEvent(lines, configApplied);
+  if (applied === undefined) throw new Error(`boot report: no "${configApplied.name}" on the console`);
   const rss = /VmRSS:\s*(\d+)\s*kB/.exec(one(lines, "pid1"))?.[1];
   if (!rss) throw new Error("boot report: the probe reported no PID 1 VmRSS");
   const [address = "", , ...nameservers] = one(lines, "lease").split(/\s+/).slice(1);
-  const time = /^stepped by (-?[\d.]+) seconds now (\d+)$/.exec(one(lines, "time"));
+  const timeLine = probeLines(lines, "time")[0];
+  const time = /^kios-probe: time stepped by (-?[\d.]+) seconds at (\S+) now ([\d.]+)$/.exec(timeLine?.text ?? "");
   const stamp = run.stamps.find((s) => s.line.includes("kios-probe: time "));
-  if (!time || !stamp) throw new Error("boot report: no clock step with its wall-clock stamp");
+  if (!time || !stamp || timeLine?.ms === undefined) throw new Error("boot report: no clock step with its wall-clock stamp");
+  const now = Number(time[3]);
   const log = /^bytes (\d+) healthz (\S*)/.exec(one(lines, "kubelet-log"));
   if (!log) throw new Error("boot report: no kubelet-log figures");
   const shells = one(lines, "shells");
   return {
     ukiSha256: run.ukiSha256,
     milestones: hits.map((h) => ({ name: h.name, ms: requireMs(h) })),
-    events: { lease: events.lease!, configApplied: events["config applied"]!, timeSynced: events["time synced"]! },
+    events: { lease: leaseMs(run), configApplied: applied, timeSynced: timeLine.ms - (now - epochSeconds(time[2]!)) * 1000 },
     initExecToRuntimeMs:
       timeOf(lines, /kiOS: started containerd/, "the exec of containerd") - timeOf(lines, /Run \/init as init process/, "the exec of /init"),
     lease: { address, nameservers },
     kubeletArgv: one(lines, "kubelet-argv").trim(),
     hostname: one(lines, "hostname").trim(),
-    clock: { steppedBySeconds: Number(time[1]), offsetAfterSeconds: Number(time[2]) - Math.round(stamp.epochMs / 1000) },
+    clock: { steppedBySeconds: Number(time[1]), offsetAfterSeconds: Math.round((now - stamp.epochMs / 1000) * 1000) / 1000 },
     restartMs: { containerd: restartTimes(lines, "containerd"), kubelet: restartTimes(lines, "kubelet") },
     orphans: { reaped: orphansReaped(lines), zombies: zombiesAfterOrphans(lines) },
     kubeletLog: { bytes: Number(log[1]), healthz: log[2]! },

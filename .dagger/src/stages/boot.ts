@@ -66,6 +66,8 @@ export interface BootRun {
   stamps: Stamp[];
   /** The test network's server logs (DHCP, NTP, registry, metadata), when there was one. */
   networkLogs?: Directory;
+  /** The DHCP server's log, each line after this container's wall clock in ms ("" without a test network). */
+  dhcpLog: string;
 }
 
 /**
@@ -83,7 +85,7 @@ export function bootContainer(ctx: StageContext, network = false): Container {
   return ctx
     .toolchain(network ? [...bootPackages, ...testNetworkPackages] : bootPackages)
     .withDirectory("/usr/local/lib/kios-boot", ctx.source.directory("boot"), { include: ["*.py", "*.sh"] })
-    .withExec(["ln", "-s", "/usr/local/lib/kios-boot/harness.py", "/usr/local/bin/kios-boot-harness"]);
+    .withExec(["sh", "-c", "chmod 755 /usr/local/lib/kios-boot/* && ln -s /usr/local/lib/kios-boot/harness.py /usr/local/bin/kios-boot-harness"]);
 }
 
 /** The test network's inputs as the script takes them: DIR/user-data, DIR/images/<n>.tar and .ref. */
@@ -148,5 +150,6 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     ukiSha256: (await ran.file("uki.sha256").contents()).trim(),
     stamps: (result.stamps as { line: string; epoch_ms: number }[]).map((s) => ({ line: s.line, epochMs: s.epoch_ms })),
     networkLogs: opts.network ? ran.directory("/net").withoutDirectory("registry").withoutDirectory("images") : undefined,
+    dhcpLog: opts.network ? await ran.file("/net/dnsmasq.log").contents() : "",
   };
 }

@@ -42,9 +42,11 @@ export function nodeServicesRoot(ctx: StageContext, nodeTools: File): Directory 
 export function nodeServicesImage(ctx: StageContext, nodeTools: File): ImageArchive {
   return {
     ref: `kios.local/node-services:${ctx.config.release.version}`,
+    // Copied into an empty container: withRootfs would keep the build
+    // container's layers under it (the whole toolchain, 240 MB).
     archive: dag
       .container()
-      .withRootfs(nodeServicesRoot(ctx, nodeTools))
+      .withDirectory("/", nodeServicesRoot(ctx, nodeTools))
       .asTarball({ forcedCompression: ImageLayerCompression.Uncompressed }),
   };
 }
