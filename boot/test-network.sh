@@ -10,8 +10,8 @@
 #     DIR/images/*.tar   OCI archives pushed to the registry; each has a
 #                        DIR/images/<name>.ref holding its repository:tag
 #
-# Network 10.0.2.0/24 on tap kios0: 10.0.2.1 is DHCP, DNS (names under
-# kios.test only, no upstream), NTP (this container's clock, served, never
+# Network 10.0.2.0/24 on tap kios0: 10.0.2.1 is DHCP (domain kios.test), DNS
+# (names under kios.test only, no upstream), NTP (this container's clock, served, never
 # set), and a registry on port 5000; 169.254.169.254 is the metadata service.
 set -eu
 dir=$1
@@ -29,7 +29,7 @@ ip link set kios0 up
 dnsmasq --keep-in-foreground --interface=kios0 --bind-interfaces --except-interface=lo \
   --dhcp-range=10.0.2.50,10.0.2.99,1h --dhcp-option=option:router,10.0.2.1 \
   --dhcp-option=option:dns-server,10.0.2.1 --dhcp-option=option:ntp-server,10.0.2.1 \
-  --no-resolv --no-hosts --local=/kios.test/ --address=/registry.kios.test/10.0.2.1 \
+  --domain=kios.test --no-resolv --no-hosts --local=/kios.test/ --address=/registry.kios.test/10.0.2.1 \
   --dhcp-leasefile="$dir/dnsmasq.leases" --log-dhcp --log-queries --log-facility=- \
   --pid-file="$dir/dnsmasq.pid" 2>&1 |
   python3 -u -c 'import sys, time

@@ -98,9 +98,12 @@ describe("build", () => {
     expect(report.pid1RssKb).toBeGreaterThan(0);
   });
 
-  it("took its address and name servers from the test network's DHCP server (the kios-dhcp pod)", () => {
+  it("took its address, name server and domain from the test network's DHCP server (the kios-dhcp pod and its hook)", () => {
     expect(report.lease.address).toMatch(/^10\.0\.2\.(5\d|[6-9]\d)\/24$/);
+    // Not node.yaml's fallback (10.0.2.53): the lease's.
     expect(report.lease.nameservers).toEqual(["10.0.2.1"]);
+    expect(report.lease.search).toEqual(["kios.test"]);
+    expect(report.events.lease).toBeGreaterThan(report.milestones[3]!.ms); // after the kubelet started the pod
   });
 
   it("became what its config drive says: hostname, and the kubelet restarted with the labels", () => {
@@ -158,6 +161,30 @@ describe("build", () => {
     }
     for (const mp of ["/bin", "/lib"]) expect(options(mp)).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev"]));
   });
+
+  it("ships kiOS's four static pods and their two images, and no test pod, test image or shell", async () => {
+    const listing = await withKios(async (kios) =>
+      (await kios.toolchain([]))
+        .withDirectory("/r", await kios.rootfs())
+        .withExec([
+          "sh",
+          "-c",
+          [
+            "ls /r/etc/kubernetes/manifests",
+            "echo ---",
+            "for ref in kios.local/pause kios.local/node-services kios-test/probe; do grep -q $ref /r/var/lib/containerd/io.containerd.metadata.v1.bolt/meta.db && echo $ref present || echo $ref absent; done",
+            "echo ---",
+            // Every file of every image layer (tar, any compression): none may be a shell.
+            "for blob in /r/var/lib/containerd/io.containerd.content.v1.content/blobs/sha256/*; do tar -tf $blob 2>/dev/null; done | grep -E '(^|/)(sh|ash|bash|dash|zsh|busybox)$' || echo none",
+          ].join("; "),
+        ])
+        .stdout(),
+    );
+    const [manifests, images, shells] = listing.split("---\n");
+    expect(manifests!.trim().split("\n")).toEqual(["kios-bootstrap.yaml", "kios-dhcp.yaml", "kios-logs.yaml", "kios-ntp.yaml"]);
+    expect(images!.trim().split("\n")).toEqual(["kios.local/pause present", "kios.local/node-services present", "kios-test/probe absent"]);
+    expect(shells!.trim()).toBe("none");
+  }, 600_000);
 
   it("never shows the signing key: not in any output, not in the engine's log", () => {
     const body = keys.dbKeyPem

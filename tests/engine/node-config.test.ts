@@ -73,9 +73,9 @@ beforeAll(async () => {
           drive: input.drive === undefined ? undefined : await uncheckedDrive(kios, input.drive),
           userData: input.userData === undefined ? undefined : dag.directory().withNewFile("user-data", input.userData).file("user-data"),
           noMetadata: input.noMetadata,
-          // A few seconds of standalone life after the error, then the power button.
+          // Standalone life after the error (long enough for a DHCP lease), then the power button.
           powerOffAfter: "kios-bootstrap: error",
-          delay: 5,
+          delay: 25,
         }),
       ),
     ];

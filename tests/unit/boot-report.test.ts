@@ -22,7 +22,7 @@ const lines = [
   "[    3.010000] kiOS: started kubelet (pid 40): /bin/kubelet --config /etc/kubernetes/config.yaml",
   "[   12.000000] kios-bootstrap: applied node.yaml on config drive /dev/vdb: wrote /etc/hostname; kubelet restart asked",
   "[   12.100000] kiOS: started kubelet (pid 90): /bin/kubelet --config /etc/kubernetes/config.yaml --node-labels a=b",
-  "[   15.000000] kios-probe: lease eth0 10.0.2.57/24 nameservers 10.0.2.1",
+  "[   15.000000] kios-probe: lease eth0 10.0.2.57/24 resolv.conf search kios.test;nameserver 10.0.2.1;",
   "[   15.100000] kios-probe: kubelet-argv /bin/kubelet --config /etc/kubernetes/config.yaml --node-labels a=b ",
   "[   15.200000] kios-probe: hostname kios-smoke",
   "[   18.000000] kios-probe: time stepped by 3600.012 seconds at 2027-01-15T08:00:01.000000000Z now 1800000002.500000",
@@ -83,7 +83,7 @@ describe("boot report", () => {
   it("reads the probe's facts: lease, kubelet flags, clock, restarts, orphans, logs, the host's surface", () => {
     const r = bootReport(good);
     expect(r.initExecToRuntimeMs).toBeCloseTo(71.5, 6);
-    expect(r.lease).toEqual({ address: "10.0.2.57/24", nameservers: ["10.0.2.1"] });
+    expect(r.lease).toEqual({ address: "10.0.2.57/24", nameservers: ["10.0.2.1"], search: ["kios.test"] });
     expect(r.kubeletArgv).toBe("/bin/kubelet --config /etc/kubernetes/config.yaml --node-labels a=b");
     expect(r.hostname).toBe("kios-smoke");
     expect(r.clock).toEqual({ steppedBySeconds: 3600.012, offsetAfterSeconds: 1.1 });

@@ -33,7 +33,8 @@ export interface BootReport {
   events: { lease: number; configApplied: number; timeSynced: number };
   /** Kernel clock from `Run /init` (the kernel's exec of /init) to the init's exec of containerd. */
   initExecToRuntimeMs: number;
-  lease: { address: string; nameservers: string[] };
+  /** The node's address, and the name servers and search domains of its resolv.conf. */
+  lease: { address: string; nameservers: string[]; search: string[] };
   kubeletArgv: string;
   hostname: string;
   /** What chrony said it stepped the clock by, and how far the node's clock was from the test's after it (s, node minus test). */
@@ -128,7 +129,9 @@ export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256"
   if (applied === undefined) throw new Error(`boot report: no "${configApplied.name}" on the console`);
   const rss = /VmRSS:\s*(\d+)\s*kB/.exec(one(lines, "pid1"))?.[1];
   if (!rss) throw new Error("boot report: the probe reported no PID 1 VmRSS");
-  const [address = "", , ...nameservers] = one(lines, "lease").split(/\s+/).slice(1);
+  const lease = /^eth0 (\S+) resolv\.conf (.*)$/.exec(one(lines, "lease"));
+  if (!lease) throw new Error("boot report: the probe's lease line is not 'eth0 <address> resolv.conf <lines>'");
+  const resolv = lease[2]!.split(";").map((l) => l.trim().split(/\s+/));
   const timeLine = probeLines(lines, "time")[0];
   const time = /^kios-probe: time stepped by (-?[\d.]+) seconds at (\S+) now ([\d.]+)$/.exec(timeLine?.text ?? "");
   const stamp = run.stamps.find((s) => s.line.includes("kios-probe: time "));
@@ -143,7 +146,11 @@ export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256"
     events: { lease: leaseMs(run), configApplied: applied, timeSynced: timeLine.ms - (now - epochSeconds(time[2]!)) * 1000 },
     initExecToRuntimeMs:
       timeOf(lines, /kiOS: started containerd/, "the exec of containerd") - timeOf(lines, /Run \/init as init process/, "the exec of /init"),
-    lease: { address, nameservers },
+    lease: {
+      address: lease[1]!,
+      nameservers: resolv.filter((l) => l[0] === "nameserver").map((l) => l[1]!),
+      search: resolv.filter((l) => l[0] === "search").flatMap((l) => l.slice(1)),
+    },
     kubeletArgv: one(lines, "kubelet-argv").trim(),
     hostname: one(lines, "hostname").trim(),
     clock: { steppedBySeconds: Number(time[1]), offsetAfterSeconds: Math.round((now - stamp.epochMs / 1000) * 1000) / 1000 },
@@ -190,7 +197,7 @@ export function bootReportMarkdown(r: BootReport): string {
     "",
     `- init: exec of /init to exec of containerd: ${r.initExecToRuntimeMs.toFixed(1)} ms`,
     `- PID 1 RSS: ${r.pid1RssKb} kB`,
-    `- lease: ${r.lease.address}, name servers ${r.lease.nameservers.join(", ")}`,
+    `- lease: ${r.lease.address}; resolv.conf: name servers ${r.lease.nameservers.join(", ")}, search ${r.lease.search.join(" ")}`,
     `- hostname: ${r.hostname}; kubelet: \`${r.kubeletArgv}\``,
     `- clock: stepped by ${r.clock.steppedBySeconds} s; ${r.clock.offsetAfterSeconds} s from the test's clock after`,
     `- restarts, kill to start again (median of ${r.restartMs.containerd.length}): containerd ${ms(median(r.restartMs.containerd))} ms, kubelet ${ms(median(r.restartMs.kubelet))} ms`,
