@@ -69,6 +69,8 @@ export const shutdownPhases: ShutdownPhase[] = [
     },
   },
   { name: "close the system socket", run: (i) => i.socket.close() },
+  // PID 1 holds the log pipes open (their writer while services come and go): let /var/run go.
+  { name: "close the log pipes", run: (i) => i.sys.closeOutputs() },
   { name: "unmount filesystems", run: (i) => unmountAll(i.sys, i.log) },
   { name: "sync", run: (i) => i.sys.sync() },
 ];

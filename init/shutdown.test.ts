@@ -61,6 +61,7 @@ describe("shutdown", () => {
       "kill -1 SIGTERM",
       "kill -1 SIGKILL",
       "stop listening /run/system.sock",
+      "close outputs", // the log pipes PID 1 held open, so that /var/run can be unmounted
       "umount /var/lib/kubelet/pods/x/volumes/my vol 0",
       "umount /var/lib/kubelet 0",
       "umount /sys/fs/cgroup 0",

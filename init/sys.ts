@@ -83,6 +83,8 @@ export interface Sys {
    * stall on its own log. Returns the pid.
    */
   spawn(argv: string[], env: string[], output: string): number;
+  /** Closes what spawn's outputs were copied to (shutdown, before unmounting). */
+  closeOutputs(): void;
   /** pid -1 signals every process but the caller. */
   kill(pid: number, signal: Signal): void;
   /** Reaps every exited child; `childless` is true when no child is left. */

@@ -116,6 +116,11 @@ export function nativeSys(): Sys {
       return child.pid;
     },
 
+    closeOutputs() {
+      for (const fd of sinks.values()) k.close(fd);
+      sinks.clear();
+    },
+
     onSignal(handler) {
       const fd = k.signalFd();
       os.setReadHandler(

@@ -151,6 +151,9 @@ export class FakeSys implements Sys {
     this.calls.push("power button handled");
     this.powerButton = handler;
   }
+  closeOutputs(): void {
+    this.calls.push("close outputs");
+  }
   listen(path: string, handlers: SocketHandlers): () => void {
     this.calls.push(`listen ${path}`);
     this.socketHandlers = handlers;
