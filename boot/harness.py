@@ -1,10 +1,10 @@
 #!/usr/bin/env python3
 """Run one QEMU boot and capture its serial console.
 
-Writes the console to --console as it arrives. When a line matches
---powerdown-after, sends `system_powerdown` (the ACPI power button) on the
-QEMU monitor, or --powerdown-delay seconds after a line matching
---powerdown-later-after; when a line matches --stop-at, kills QEMU. Stops
+Writes the console to --console as it arrives. --powerdown-delay seconds
+(default 0) after a line matches --powerdown-after, sends `system_powerdown`
+(the ACPI power button) on the QEMU monitor; when a line matches --stop-at,
+kills QEMU. Stops
 QEMU after --timeout seconds. Lines matching --stamp are noted with this
 machine's wall clock. --clock-behind N starts the guest's clock N seconds
 behind this machine's. Always exits 0 and writes {"exit": ..., "reason":
@@ -27,7 +27,6 @@ def main() -> None:
     ap.add_argument("--result", required=True)
     ap.add_argument("--monitor", default="/tmp/qemu-monitor.sock")
     ap.add_argument("--powerdown-after", default=None)
-    ap.add_argument("--powerdown-later-after", default=None)
     ap.add_argument("--powerdown-delay", type=float, default=0)
     ap.add_argument("--stop-at", default=None)
     ap.add_argument("--stamp", default=None)
@@ -65,12 +64,10 @@ def main() -> None:
                 reason = "stop-at matched"
                 proc.kill()
                 break
-            if args.powerdown_after and re.search(args.powerdown_after, line):
-                power_down()
-            if args.powerdown_later_after and re.search(args.powerdown_later_after, line):
-                timer_later = threading.Timer(args.powerdown_delay, power_down)
-                timer_later.daemon = True
-                timer_later.start()
+            if args.powerdown_after and not powered_down.is_set() and re.search(args.powerdown_after, line):
+                later = threading.Timer(args.powerdown_delay, power_down)
+                later.daemon = True
+                later.start()
     code = proc.wait()
     if not timer.is_alive() and reason == "qemu exited":
         reason = "timeout"

@@ -163,7 +163,8 @@ export function bootNode(ctx: StageContext, inputs: NodeBootInputs): Promise<Boo
     network: { userData: inputs.userData, noMetadata: inputs.noMetadata, images: [probeImage(ctx)] },
     clockBehindSeconds: CLOCK_BEHIND_SECONDS,
     stamp: "kios-probe: time ",
-    powerdownLaterAfter: { pattern: inputs.powerOffAfter.pattern, seconds: inputs.powerOffAfter.seconds },
+    powerdownAfter: inputs.powerOffAfter.pattern,
+    powerdownDelaySeconds: inputs.powerOffAfter.seconds,
     timeoutSeconds: inputs.timeoutSeconds,
     nonce: inputs.nonce,
   });

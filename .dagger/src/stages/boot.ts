@@ -30,8 +30,9 @@ export interface BootOptions {
   uki: File;
   /** Enrolled OVMF variables: boots with the Secure Boot firmware when given. */
   secureBootVars?: File;
-  /** Regex: send the ACPI power button once a console line matches. */
+  /** Regex: press the ACPI power button once a console line matches (powerdownDelaySeconds later). */
   powerdownAfter?: string;
+  powerdownDelaySeconds?: number;
   /** Regex: stop QEMU once a console line matches (e.g. a firmware refusal). */
   stopAt?: string;
   timeoutSeconds: number;
@@ -45,8 +46,6 @@ export interface BootOptions {
   clockBehindSeconds?: number;
   /** Regex: the harness notes this container's wall clock for each console line matching it. */
   stamp?: string;
-  /** Regex: power off (ACPI button) once this many seconds passed after a line matching it. */
-  powerdownLaterAfter?: { pattern: string; seconds: number };
 }
 
 /** A console line's time on this container's wall clock, in ms since the epoch. */
@@ -111,10 +110,7 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     : c.withExec(["cp", "/usr/share/OVMF/OVMF_VARS_4M.fd", "vars.fd"]);
   const code = secure ? "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd" : "/usr/share/OVMF/OVMF_CODE_4M.fd";
   const harness = ["kios-boot-harness", "--console", "console.log", "--result", "result.json", "--timeout", String(opts.timeoutSeconds)];
-  if (opts.powerdownAfter) harness.push("--powerdown-after", opts.powerdownAfter);
-  if (opts.powerdownLaterAfter) {
-    harness.push("--powerdown-later-after", opts.powerdownLaterAfter.pattern, "--powerdown-delay", String(opts.powerdownLaterAfter.seconds));
-  }
+  if (opts.powerdownAfter) harness.push("--powerdown-after", opts.powerdownAfter, "--powerdown-delay", String(opts.powerdownDelaySeconds ?? 0));
   if (opts.stopAt) harness.push("--stop-at", opts.stopAt);
   if (opts.stamp) harness.push("--stamp", opts.stamp);
   if (opts.clockBehindSeconds) harness.push("--clock-behind", String(opts.clockBehindSeconds));
