@@ -198,6 +198,8 @@ export class Init {
       case "reboot":
         return this.requestShutdown("restart", "system socket");
       case "continueShutdown":
+        // Only an answer to a shutdown event: a stray 0x02 must not power the node off.
+        if (this.state !== "draining") return this.log.warn("system socket: continueShutdown without a shutdown under way: ignored");
         return void this.continueShutdown();
       case "restartKubelet":
         return this.supervisor.restart("kubelet");

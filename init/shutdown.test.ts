@@ -136,6 +136,15 @@ describe("shutdown", () => {
     expect(kubelet.closedByInit && watcher.closedByInit).toBe(true); // before /run is unmounted
   });
 
+  it("ignores a 0x02 that answers no shutdown event: the node runs on", async () => {
+    const { sys } = await running();
+    const since = afterBoot(sys);
+    sys.connect().write(0x02);
+    await sys.advance(60_000);
+    expect(since()).toEqual([]);
+    expect(sys.log.at(-1)).toBe("<4>kiOS: system socket: continueShutdown without a shutdown under way: ignored\n");
+  });
+
   it("keeps restarting services while the node drains", async () => {
     const { sys } = await running();
     sys.connect();
