@@ -60,7 +60,9 @@ describe("kubelet argv", () => {
     ]);
     expect(kubeletArgv({ ...none, nodeIp: "10.0.0.7" }).slice(3)).toEqual(["--node-ip", "10.0.0.7"]);
     expect(kubeletArgv({ ...none, hasKubeconfig: true }).slice(3)).toEqual(["--kubeconfig", "/etc/kubernetes/kubelet.conf"]);
+    // A bootstrap kubeconfig alone: --kubeconfig names where the kubelet writes what it bootstraps.
     expect(kubeletArgv({ ...none, hasBootstrapKubeconfig: true }).slice(3)).toEqual([
+      "--kubeconfig", "/etc/kubernetes/kubelet.conf",
       "--bootstrap-kubeconfig", "/etc/kubernetes/bootstrap-kubelet.conf",
     ]);
     expect(kubeletArgv({ ...none, hasCredentialProviders: true }).slice(3)).toEqual([

@@ -64,13 +64,18 @@ export function parseNodeLabels(text: string): { labels: Label[]; rejected: stri
   return { labels, rejected };
 }
 
-/** The kubelet's argv: `--config` always, every other flag only when its input exists. */
+/**
+ * The kubelet's argv: `--config` always, every other flag only when its
+ * input exists. `--kubeconfig` also comes with a bootstrap kubeconfig alone:
+ * it is where the kubelet writes the kubeconfig it bootstraps, and without
+ * it the kubelet ignores --bootstrap-kubeconfig and runs standalone.
+ */
 export function kubeletArgv(inputs: KubeletInputs): string[] {
   const argv = [KUBELET, "--config", KUBELET_CONFIG];
   const labels = parseNodeLabels(inputs.nodeLabels).labels;
   if (labels.length > 0) argv.push("--node-labels", labels.map((l) => `${l.key}=${l.value}`).join(","));
   if (inputs.nodeIp !== "") argv.push("--node-ip", inputs.nodeIp);
-  if (inputs.hasKubeconfig) argv.push("--kubeconfig", KUBECONFIG);
+  if (inputs.hasKubeconfig || inputs.hasBootstrapKubeconfig) argv.push("--kubeconfig", KUBECONFIG);
   if (inputs.hasBootstrapKubeconfig) argv.push("--bootstrap-kubeconfig", BOOTSTRAP_KUBECONFIG);
   if (inputs.hasCredentialProviders) {
     argv.push("--image-credential-provider-config", CREDENTIAL_PROVIDERS);

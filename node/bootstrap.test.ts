@@ -9,6 +9,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import YAML from "yaml";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type BootstrapOptions, runBootstrap } from "./bootstrap.js";
 import { PATHS } from "./plan.js";
@@ -148,6 +149,12 @@ describe("bootstrap", () => {
     expect(kubelet).toContain("logging:\n  verbosity: 3\n");
     expect(kubelet).toContain("clusterDNS:\n  - 10.96.0.10\n");
     expect(kubelet).toContain("clusterDomain: cluster.local");
+    // Joining a cluster secures the kubelet's own API: no anonymous callers, the cluster's CA and webhooks.
+    expect(YAML.parse(kubelet)).toMatchObject({
+      authentication: { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: PATHS.clusterCa } },
+      authorization: { mode: "Webhook" },
+      rotateCertificates: true,
+    });
     expect(sys.readFile(HOST + PATHS.clusterCa)).toBe(CA);
     const bootstrapConf = sys.readFile(HOST + PATHS.bootstrapKubeconfig)!;
     expect(bootstrapConf).toContain("server: https://10.0.2.1:6443");

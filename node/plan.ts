@@ -56,7 +56,7 @@ export function planNodeFiles(config: NodeConfig, current: CurrentFiles): FileWr
   for (const [host, endpoints] of Object.entries(config.registries?.mirrors ?? {})) {
     writes.push(file(`${PATHS.certsD}/${host}/hosts.toml`, hostsToml(endpoints)));
   }
-  if (config.kubelet || config.cluster?.clusterDNS) {
+  if (config.kubelet || config.cluster) {
     if (current.kubeletConfig === null) throw new Error(`${PATHS.kubeletConfig} is missing`);
     writes.push(file(PATHS.kubeletConfig, mergedKubeletConfig(current.kubeletConfig, config)));
   }
@@ -99,10 +99,22 @@ export function hostsToml(endpoints: string[]): string {
   return `# written by kios-bootstrap from node.yaml\n${hosts.join("\n")}`;
 }
 
+/**
+ * The kubelet's configuration with node.yaml's settings. In a cluster its
+ * API is the cluster's to guard: no anonymous requests, callers
+ * authenticated (client certificates of the cluster CA, or tokens the API
+ * server reviews) and authorized by the API server; its client certificate
+ * renewed as it nears expiry.
+ */
 function mergedKubeletConfig(current: string, config: NodeConfig): string {
   const doc = YAML.parseDocument(current);
   if (config.kubelet) doc.setIn(["logging", "verbosity"], config.kubelet.verbosity);
-  if (config.cluster?.clusterDNS) doc.set("clusterDNS", config.cluster.clusterDNS);
+  if (config.cluster) {
+    doc.set("authentication", { anonymous: { enabled: false }, webhook: { enabled: true }, x509: { clientCAFile: PATHS.clusterCa } });
+    doc.set("authorization", { mode: "Webhook" });
+    doc.set("rotateCertificates", true);
+    if (config.cluster.clusterDNS) doc.set("clusterDNS", config.cluster.clusterDNS);
+  }
   return doc.toString();
 }
 

@@ -9,7 +9,9 @@ import { StageContext, stageContext } from "./context.js";
 import { bootNode, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
 import { NodeBoot } from "./node-boot.js";
 import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
+import { buildCniPlugins } from "./stages/cni.js";
 import { configDrive } from "./stages/config-drive.js";
+import { buildControlPlane } from "./stages/control-plane.js";
 import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
@@ -219,6 +221,29 @@ export class Kios {
   @func()
   async sign(efi: File, key: Secret, cert: File): Promise<File> {
     return signEfi(await this.context(), efi, key, cert);
+  }
+
+  /**
+   * A Kubernetes control plane for tests: etcd (build.toml [etcd]) and
+   * kube-apiserver, kube-controller-manager, kube-scheduler and kubectl from
+   * the kubelet's k8s.io/kubernetes; static binaries in one directory.
+   *
+   * @example dagger call control-plane export --path=out/control-plane
+   */
+  @func()
+  async controlPlane(): Promise<Directory> {
+    return buildControlPlane(await this.context());
+  }
+
+  /**
+   * The CNI reference plugins of a kiOS pod network (bridge, host-local,
+   * loopback, portmap) from build.toml [cni_plugins]; static binaries.
+   *
+   * @example dagger call cni-plugins export --path=out/cni
+   */
+  @func()
+  async cniPlugins(): Promise<Directory> {
+    return buildCniPlugins(await this.context());
   }
 
   /**

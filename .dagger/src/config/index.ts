@@ -45,6 +45,8 @@ export const BuildConfigSchema = z.strictObject({
   containerd: goModulePin,
   runc: goModulePin,
   kubernetes: goModulePin,
+  etcd: goModulePin,
+  cni_plugins: goModulePin,
   cluster: z.strictObject({
     domain: dnsName,
     pod_namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: "a Kubernetes namespace name" }),

@@ -12,7 +12,7 @@ import type { StageContext } from "../context.js";
 export type GoModulePin = BuildConfig["containerd"];
 
 /** The build.toml tables that pin a Go module; errors name them. */
-export type GoPinKey = "containerd" | "runc" | "kubernetes";
+export type GoPinKey = "containerd" | "runc" | "kubernetes" | "etcd" | "cni_plugins";
 
 /** A pinned module's files, fetched and verified. */
 export interface GoModuleSource {
@@ -125,4 +125,43 @@ export function goBuildArgs(opts: { pkg: string; name: string; tags: string[]; s
   const stamps = Object.entries(opts.stamps).map(([name, value]) => `-X '${name}=${value}'`);
   const ldflags = ["-s", "-w", ...stamps, ...(opts.ldflags ?? [])].join(" ");
   return ["go", "build", "-trimpath", "-buildvcs=false", "-tags", opts.tags.join(","), "-ldflags", ldflags, "-o", `${OUT}/${opts.name}`, opts.pkg];
+}
+
+interface GoModJson {
+  Require: { Path: string }[] | null;
+  Replace: { Old: { Path: string }; New: { Path: string } }[] | null;
+}
+
+/**
+ * The workspace with go.mod's replaces into `localPrefix` (sibling modules
+ * the module zip does not carry: ./staging/... for Kubernetes, ../api for
+ * etcd) dropped, and those modules required at their published `version`
+ * instead; `go mod download` adds their go.sum lines, verified by the
+ * checksum database. `what` names them in errors.
+ */
+export async function withPublishedReplaces(
+  ctx: StageContext,
+  source: GoModuleSource,
+  localPrefix: string,
+  version: string,
+  what: string,
+): Promise<Container> {
+  const workspace = goWorkspace(ctx, source);
+  const mod: GoModJson = JSON.parse(await workspace.withExec(["go", "mod", "edit", "-json"]).stdout());
+  const required = new Set((mod.Require ?? []).map((r) => r.Path));
+  const local = (mod.Replace ?? []).filter((r) => r.New.Path.startsWith(localPrefix)).map((r) => r.Old.Path);
+  const needed = local.filter((path) => required.has(path));
+  if (needed.length === 0) {
+    throw new Error(`build.toml: ${source.key}: ${source.pin.module}@${source.pin.version}'s go.mod requires no ${localPrefix} module`);
+  }
+  const edits = [...local.map((p) => `-dropreplace=${p}`), ...needed.map((p) => `-require=${p}@${version}`)];
+  const rewritten = workspace
+    .withExec(["go", "mod", "edit", ...edits])
+    .withExec(["go", "mod", "download", ...needed.map((p) => `${p}@${version}`)]);
+  try {
+    return await rewritten.sync();
+  } catch (e) {
+    const why = e instanceof ExecError ? e.stderr.trim() : (e as Error).message;
+    throw new Error(`build.toml: ${source.key}.version: ${what} at ${version} cannot be had from the Go module proxy: ${why}`);
+  }
 }

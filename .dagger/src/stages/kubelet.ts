@@ -6,20 +6,22 @@
  * those replaces become requirements of the published staging modules
  * (v0.X.Y for v1.X.Y), whose hashes the checksum database verifies.
  */
-import { Container, ExecError, File } from "@dagger.io/dagger";
+import { Container, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
-import { fetchGoModule, goBuildArgs, GoModulePin, GoModuleSource, goWorkspace, OUT } from "./go.js";
+import { fetchGoModule, goBuildArgs, GoModulePin, GoModuleSource, OUT, withPublishedReplaces } from "./go.js";
 
 /** hack/lib/golang.sh's tags for a non-debug build. */
-const tags = ["selinux", "notest", "grpcnotrace"];
-
-interface GoModJson {
-  Require: { Path: string }[] | null;
-  Replace: { Old: { Path: string }; New: { Path: string } }[] | null;
-}
+export const kubernetesTags = ["selinux", "notest", "grpcnotrace"];
 
 export async function buildKubelet(ctx: StageContext, pin: GoModulePin = ctx.config.kubernetes): Promise<File> {
   const source = await fetchGoModule(ctx, "kubernetes", pin);
+  return (await withPublishedStaging(ctx, source))
+    .withExec(goBuildArgs({ pkg: "./cmd/kubelet", name: "kubelet", tags: kubernetesTags, stamps: kubernetesVersionStamps(ctx, pin) }))
+    .file(`${OUT}/kubelet`);
+}
+
+/** The -X stamps hack/lib/version.sh gives every Kubernetes binary. */
+export function kubernetesVersionStamps(ctx: StageContext, pin: GoModulePin): Record<string, string> {
   const [, major, minor] = /^v(\d+)\.(\d+)\.\d+$/.exec(pin.version)!;
   const buildDate = new Date(ctx.config.reproducible.source_date_epoch * 1000).toISOString().replace(/\.\d+Z$/, "Z");
   const vars = { gitVersion: pin.version, gitMajor: major, gitMinor: minor, gitTreeState: "clean", buildDate };
@@ -27,9 +29,7 @@ export async function buildKubelet(ctx: StageContext, pin: GoModulePin = ctx.con
   for (const pkg of ["k8s.io/client-go/pkg/version", "k8s.io/component-base/version"]) {
     for (const [name, value] of Object.entries(vars)) stamps[`${pkg}.${name}`] = value;
   }
-  return (await withPublishedStaging(ctx, source))
-    .withExec(goBuildArgs({ pkg: "./cmd/kubelet", name: "kubelet", tags, stamps }))
-    .file(`${OUT}/kubelet`);
+  return stamps;
 }
 
 /** The staging modules' published version for a Kubernetes release: v1.36.3 -> v0.36.3. */
@@ -40,28 +40,9 @@ export function stagingVersion(version: string): string {
 }
 
 /**
- * The workspace with go.mod's ./staging replaces dropped (go mod edit) and
- * the staging modules required at their published version instead; `go mod
- * download` adds their go.sum lines, verified by the checksum database.
+ * The workspace with go.mod's ./staging replaces dropped and the staging
+ * modules required at their published version instead (withPublishedReplaces).
  */
-export async function withPublishedStaging(ctx: StageContext, source: GoModuleSource): Promise<Container> {
-  const version = stagingVersion(source.pin.version);
-  const workspace = goWorkspace(ctx, source);
-  const mod: GoModJson = JSON.parse(await workspace.withExec(["go", "mod", "edit", "-json"]).stdout());
-  const required = new Set((mod.Require ?? []).map((r) => r.Path));
-  const staged = (mod.Replace ?? []).filter((r) => r.New.Path.startsWith("./staging/")).map((r) => r.Old.Path);
-  const needed = staged.filter((path) => required.has(path));
-  if (needed.length === 0) {
-    throw new Error(`build.toml: kubernetes: ${source.pin.module}@${source.pin.version}'s go.mod requires no ./staging module`);
-  }
-  const edits = [...staged.map((p) => `-dropreplace=${p}`), ...needed.map((p) => `-require=${p}@${version}`)];
-  const rewritten = workspace
-    .withExec(["go", "mod", "edit", ...edits])
-    .withExec(["go", "mod", "download", ...needed.map((p) => `${p}@${version}`)]);
-  try {
-    return await rewritten.sync();
-  } catch (e) {
-    const why = e instanceof ExecError ? e.stderr.trim() : (e as Error).message;
-    throw new Error(`build.toml: kubernetes.version: the staging modules at ${version} cannot be had from the Go module proxy: ${why}`);
-  }
+export function withPublishedStaging(ctx: StageContext, source: GoModuleSource): Promise<Container> {
+  return withPublishedReplaces(ctx, source, "./staging/", stagingVersion(source.pin.version), "the staging modules");
 }
