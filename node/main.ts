@@ -3,11 +3,13 @@
  * it is run as or by its first argument:
  *   kios-node bootstrap        apply node.yaml (bootstrap.ts)
  *   kios-node logs PIPE        copy a service's log pipe to stdout
+ *   kios-node install-cni      put the pod network's plugins and conflist on the node (cni.ts), then wait
  *   kios-dhcp-hook             dhcpcd's --script (dhcp-hook.ts)
  */
 import * as std from "qjs:std";
 import * as os from "qjs:os";
 import { EC2_METADATA } from "./channel.js";
+import { CNI_BIN, installCni } from "./cni.js";
 import { runBootstrap } from "./bootstrap.js";
 import { describeLease, resolvConfForLease } from "./dhcp-hook.js";
 import { nativeNodeSys } from "./native/sys.js";
@@ -55,6 +57,10 @@ function main(): number {
       })
         ? 0
         : 1;
+    case "install-cni": {
+      installCni(sys, HOST, CNI_BIN, std.getenviron().KIOS_POD_SUBNET ?? "10.88.0.0/16");
+      for (;;) os.sleep(3_600_000); // stay up, as CNI install containers do
+    }
     case "logs":
       if (!args[0]) break;
       return copyForever(args[0]);
@@ -66,7 +72,7 @@ function main(): number {
       return 0;
     }
   }
-  std.err.puts("usage: kios-node bootstrap | kios-node logs PIPE | kios-dhcp-hook (as dhcpcd's --script)\n");
+  std.err.puts("usage: kios-node bootstrap | kios-node logs PIPE | kios-node install-cni | kios-dhcp-hook (as dhcpcd's --script)\n");
   return 2;
 }
 

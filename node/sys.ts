@@ -17,6 +17,8 @@ export interface NodeSys {
    * old file or the new one, never a part.
    */
   stageFile(path: string, content: string, mode: number): string;
+  /** stageFile with the bytes of the file `from`. */
+  stageCopy(path: string, from: string, mode: number): string;
   rename(from: string, to: string): void;
   /** Removes a file; a missing one is not an error. */
   remove(path: string): void;

@@ -6,7 +6,7 @@ import { argument, CacheVolume, Container, dag, Directory, File, func, object, S
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
-import { bootNode, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { bootNode, clusterBoot, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
 import { NodeBoot } from "./node-boot.js";
 import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
 import { buildCniPlugins } from "./stages/cni.js";
@@ -312,6 +312,24 @@ export class Kios {
       nonce,
     });
     return NodeBoot.of(run);
+  }
+
+  /**
+   * The cluster test: a control plane built by the pipeline (controlPlane)
+   * runs on the test network with a PKI made for this run, and `uki` boots
+   * with a config drive that joins it (boot/cluster/node.yaml: API server, CA,
+   * bootstrap token). A driver then runs a Deployment on the node through
+   * the API server (logs, exec), checks the kubelet refuses anonymous
+   * requests, and presses the power button. See NodeBoot.clusterReport.
+   *
+   * @example dagger call cluster-boot --uki=out/kios.efi --cert=./db.crt cluster-report export --path=out/cluster
+   * @param uki the UKI to boot
+   * @param cert a db certificate: boot under Secure Boot with it enrolled
+   * @param nonce any new value makes a new PKI and a fresh boot instead of a cached one
+   */
+  @func()
+  async clusterBoot(uki: File, cert?: File, nonce = ""): Promise<NodeBoot> {
+    return NodeBoot.of(await clusterBoot(await this.context(), uki, cert, nonce));
   }
 
   /**

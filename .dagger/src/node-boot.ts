@@ -1,5 +1,6 @@
 /** The NodeBoot result object of bootNode. */
 import { dag, Directory, field, func, object } from "@dagger.io/dagger";
+import { clusterReport, clusterReportMarkdown } from "./boot/cluster-report.js";
 import { bootReport } from "./boot/report.js";
 import { reportDirectory } from "./release.js";
 import type { BootRun } from "./stages/boot.js";
@@ -49,5 +50,22 @@ export class NodeBoot {
   report(): Directory {
     const run = { console: this.console, ukiSha256: this.ukiSha256, stamps: JSON.parse(this.stamps), networkLogs: this.networkLogs, dhcpLog: this.dhcpLog };
     return reportDirectory({ report: bootReport(run), run });
+  }
+
+  /**
+   * The cluster test's report of this boot (clusterBoot): cluster-report.md,
+   * cluster-report.json, console.log and the network's logs; fails naming the
+   * step the test did not get past.
+   */
+  @func()
+  async clusterReport(): Promise<Directory> {
+    const results = await this.networkLogs.file("cluster/results.log").contents();
+    const r = clusterReport({ console: this.console, ukiSha256: this.ukiSha256, stamps: JSON.parse(this.stamps) }, results);
+    return dag
+      .directory()
+      .withNewFile("cluster-report.md", clusterReportMarkdown(r))
+      .withNewFile("cluster-report.json", JSON.stringify(r, null, 2) + "\n")
+      .withNewFile("console.log", this.console)
+      .withDirectory("network", this.networkLogs);
   }
 }

@@ -7,6 +7,9 @@ import { BootReport, bootReport } from "./boot/report.js";
 import type { StageContext } from "./context.js";
 import { BootRun, bootUki } from "./stages/boot.js";
 import { configDrive } from "./stages/config-drive.js";
+import { buildCniPlugins } from "./stages/cni.js";
+import { clusterNodeYaml, clusterPki } from "./stages/cluster.js";
+import { buildControlPlane } from "./stages/control-plane.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, probeImage } from "./stages/images.js";
@@ -29,19 +32,22 @@ export interface NodeParts {
   runc: File;
   kubelet: File;
   pause: File;
-  /** kios-node: the bootstrap, log reader and DHCP hook of the static pods. */
+  /** kios-node: the bootstrap, log reader, DHCP hook and CNI installer of the static pods. */
   nodeTools: File;
+  /** The CNI plugins kios-cni installs. */
+  cniPlugins: Directory;
 }
 
 export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
-  const [containerd, runc, kubelet, pause, nodeTools] = await Promise.all([
+  const [containerd, runc, kubelet, pause, nodeTools, cniPlugins] = await Promise.all([
     buildContainerd(ctx),
     buildRunc(ctx),
     buildKubelet(ctx),
     buildPause(ctx),
     buildNodeTools(ctx),
+    buildCniPlugins(ctx),
   ]);
-  return { init: buildInit(ctx), containerd, runc, kubelet, pause, nodeTools };
+  return { init: buildInit(ctx), containerd, runc, kubelet, pause, nodeTools, cniPlugins };
 }
 
 /**
@@ -50,7 +56,7 @@ export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
  */
 export async function nodeRootfs(ctx: StageContext, parts: NodeParts): Promise<Directory> {
   const pause = pauseImage(ctx, parts.pause);
-  const services = nodeServicesImage(ctx, parts.nodeTools);
+  const services = nodeServicesImage(ctx, parts.nodeTools, parts.cniPlugins);
   const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, services]);
   return assembleRootfs(
     ctx,
@@ -144,8 +150,12 @@ export interface NodeBootInputs {
   userData?: File;
   /** No metadata service on the test network. */
   noMetadata?: boolean;
+  /** A test control plane on the network, and the test that drives it (TestNetwork.cluster). */
+  cluster?: { bin: Directory; pki: Directory };
   /** Regex of the console line after which to press the power button, and how much later. */
-  powerOffAfter: { pattern: string; seconds: number };
+  powerOffAfter?: { pattern: string; seconds: number };
+  /** Regex of the console lines to note the wall clock of (default: the probe's clock line). */
+  stamp?: string;
   timeoutSeconds: number;
   nonce?: string;
 }
@@ -160,11 +170,11 @@ export function bootNode(ctx: StageContext, inputs: NodeBootInputs): Promise<Boo
     uki: inputs.uki,
     secureBootVars: inputs.secureBootCert ? enrolledVars(ctx, throwawayCerts(ctx, inputs.secureBootCert)) : undefined,
     drive: inputs.drive,
-    network: { userData: inputs.userData, noMetadata: inputs.noMetadata, images: [probeImage(ctx)] },
+    network: { userData: inputs.userData, noMetadata: inputs.noMetadata, images: [probeImage(ctx)], cluster: inputs.cluster },
     clockBehindSeconds: CLOCK_BEHIND_SECONDS,
-    stamp: "kios-probe: time ",
-    powerdownAfter: inputs.powerOffAfter.pattern,
-    powerdownDelaySeconds: inputs.powerOffAfter.seconds,
+    stamp: inputs.stamp ?? "kios-probe: time ",
+    powerdownAfter: inputs.powerOffAfter?.pattern,
+    powerdownDelaySeconds: inputs.powerOffAfter?.seconds,
     timeoutSeconds: inputs.timeoutSeconds,
     nonce: inputs.nonce,
   });
@@ -195,4 +205,30 @@ export async function smokeBoot(ctx: StageContext, uki: File, cert: File | undef
     nonce,
   });
   return { report: bootReport(run), run };
+}
+
+/** The cluster test's node.yaml template (boot/cluster/node.yaml). */
+export const CLUSTER_NODE_YAML = "boot/cluster/node.yaml";
+
+/**
+ * The cluster test: a control plane built by the pipeline runs on the test
+ * network with a PKI made for this run; `uki` boots with a config drive that
+ * joins it (API server, CA, bootstrap token), and boot/cluster/cluster-test.sh
+ * runs a workload on the node through the API server, then presses the
+ * power button. Its findings are in the run's network logs (cluster/results.log).
+ */
+export async function clusterBoot(ctx: StageContext, uki: File, cert: File | undefined, nonce: string): Promise<BootRun> {
+  const bin = await buildControlPlane(ctx);
+  const pki = clusterPki(ctx, bin, nonce);
+  const yaml = clusterNodeYaml(await ctx.source.file(CLUSTER_NODE_YAML).contents(), await pki.file("ca.crt").contents(), await pki.file("token").contents());
+  const drive = await configDrive(ctx, dag.directory().withNewFile("node.yaml", yaml).file("node.yaml"), CLUSTER_NODE_YAML);
+  return bootNode(ctx, {
+    uki,
+    secureBootCert: cert,
+    drive,
+    cluster: { bin, pki },
+    stamp: "kiOS: started kubelet|reboot: Power down",
+    timeoutSeconds: 1200,
+    nonce,
+  });
 }

@@ -30,6 +30,24 @@ function mkdirs(dir: string): void {
   }
 }
 
+function writeAll(fd: number, path: string, buffer: ArrayBuffer, length: number): void {
+  for (let done = 0; done < length; ) done += check(os.write(fd, buffer, done, length - done), "write", path);
+}
+
+/** Writes a new file next to `path` (missing parents made) with `fill`, and returns its path. */
+function stage(path: string, mode: number, fill: (fd: number, temp: string) => void): string {
+  const slash = path.lastIndexOf("/");
+  mkdirs(path.slice(0, slash));
+  const temp = `${path.slice(0, slash)}/.${path.slice(slash + 1)}.kios-new`;
+  const fd = check(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "open", temp);
+  try {
+    fill(fd, temp);
+  } finally {
+    os.close(fd);
+  }
+  return temp;
+}
+
 /** `tag` prefixes console lines, e.g. "kios-bootstrap". */
 export function nativeNodeSys(tag: string): NodeSys {
   return {
@@ -56,17 +74,21 @@ export function nativeNodeSys(tag: string): NodeSys {
       }
     },
     stageFile(path, content, mode) {
-      const slash = path.lastIndexOf("/");
-      mkdirs(path.slice(0, slash));
-      const temp = `${path.slice(0, slash)}/.${path.slice(slash + 1)}.kios-new`;
-      const fd = check(os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode), "open", temp);
+      const bytes = utf8Bytes(content);
+      return stage(path, mode, (fd, temp) => writeAll(fd, temp, bytes.buffer as ArrayBuffer, bytes.length));
+    },
+    stageCopy(path, from, mode) {
+      const src = check(os.open(from, os.O_RDONLY), "open", from);
       try {
-        const bytes = utf8Bytes(content);
-        for (let done = 0; done < bytes.length; ) done += check(os.write(fd, bytes.buffer as ArrayBuffer, done, bytes.length - done), "write", temp);
+        return stage(path, mode, (fd, temp) => {
+          const buffer = new ArrayBuffer(1 << 20);
+          for (let n = os.read(src, buffer, 0, buffer.byteLength); n !== 0; n = os.read(src, buffer, 0, buffer.byteLength)) {
+            writeAll(fd, temp, buffer, check(n, "read", from));
+          }
+        });
       } finally {
-        os.close(fd);
+        os.close(src);
       }
-      return temp;
     },
     rename: (from, to) => void check(os.rename(from, to), "rename", to),
     remove(path) {

@@ -80,6 +80,12 @@ export class TestNodeSys implements NodeSys {
     this.calls.push(`stage ${p}`);
     return temp;
   }
+  stageCopy(p: string, from: string, mode: number): string {
+    const temp = this.stageFile(p, "", mode);
+    fs.copyFileSync(this.at(from), this.at(temp));
+    fs.chmodSync(this.at(temp), mode);
+    return temp;
+  }
   rename(from: string, to: string): void {
     fs.renameSync(this.at(from), this.at(to));
     this.calls.push(`rename ${to}`);

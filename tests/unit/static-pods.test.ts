@@ -32,8 +32,8 @@ const pods: Record<string, Pod> = Object.fromEntries(
 const hostPaths = (pod: Pod) => (pod.spec.volumes ?? []).flatMap((v) => (v.hostPath ? [v.hostPath.path] : []));
 
 describe("static pods", () => {
-  it("are the four node services, nothing else, in build.toml's namespace, on the host network, from the preloaded image", () => {
-    expect(Object.keys(pods).sort()).toEqual(["kios-bootstrap", "kios-dhcp", "kios-logs", "kios-ntp"]);
+  it("are the five node services, nothing else, in build.toml's namespace, on the host network, from the preloaded image", () => {
+    expect(Object.keys(pods).sort()).toEqual(["kios-bootstrap", "kios-cni", "kios-dhcp", "kios-logs", "kios-ntp"]);
     for (const pod of Object.values(pods)) {
       expect([pod.apiVersion, pod.kind]).toEqual(["v1", "Pod"]);
       expect(pod.metadata.namespace).toBe("kios-system");
@@ -81,6 +81,13 @@ describe("static pods", () => {
       expect(c.securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
       expect(c.volumeMounts).toEqual([{ name: "pipes", mountPath: "/host/var/run", readOnly: true }]);
     }
+  });
+
+  it("CNI: kios-node install-cni, no capabilities, writing only the host's CNI folders", () => {
+    const [install] = pods["kios-cni"]!.spec.containers;
+    expect(install!.command).toEqual(["/bin/kios-node", "install-cni"]);
+    expect(install!.securityContext).toEqual({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } });
+    expect(hostPaths(pods["kios-cni"]!).sort()).toEqual(["/etc/cni/net.d", "/opt/cni/bin"]);
   });
 
   it("leaves an image that is not the placeholder as it is", () => {

@@ -24,6 +24,12 @@ export interface TestNetwork {
   noMetadata?: boolean;
   /** Images pushed to the test registry, each at its ref (repository:tag, no registry host). */
   images?: ImageArchive[];
+  /**
+   * A test control plane on the network (boot/cluster/control-plane.sh) and
+   * the test that drives it while the node runs (boot/cluster/cluster-test.sh):
+   * its binaries and its PKI.
+   */
+  cluster?: { bin: Directory; pki: Directory };
 }
 
 export interface BootOptions {
@@ -79,18 +85,22 @@ export interface BootRun {
  */
 export const QEMU_CPU = "max,-fsrm,-fsrs";
 
+/** QEMU's monitor socket in the boot container (the power button; the cluster test presses it too). */
+const MONITOR = "/tmp/qemu-monitor.sock";
+
 /** The container with QEMU, OVMF and the harness (and the test network's servers when asked). */
 export function bootContainer(ctx: StageContext, network = false): Container {
   return ctx
     .toolchain(network ? [...bootPackages, ...testNetworkPackages] : bootPackages)
-    .withDirectory("/usr/local/lib/kios-boot", ctx.source.directory("boot"), { include: ["*.py", "*.sh"] })
-    .withExec(["sh", "-c", "chmod 755 /usr/local/lib/kios-boot/* && ln -s /usr/local/lib/kios-boot/harness.py /usr/local/bin/kios-boot-harness"]);
+    .withDirectory("/usr/local/lib/kios-boot", ctx.source.directory("boot"), { include: ["*.py", "*.sh", "cluster/*"] })
+    .withExec(["sh", "-c", "chmod 755 /usr/local/lib/kios-boot/*.* /usr/local/lib/kios-boot/cluster/*.sh && ln -s /usr/local/lib/kios-boot/harness.py /usr/local/bin/kios-boot-harness"]);
 }
 
 /** The test network's inputs as the script takes them: DIR/user-data, DIR/images/<n>.tar and .ref. */
 function withTestNetworkInputs(c: Container, network: TestNetwork): Container {
   if (network.userData) c = c.withFile("/net/user-data", network.userData);
   if (network.noMetadata) c = c.withNewFile("/net/no-metadata", "");
+  if (network.cluster) c = c.withDirectory("/net/cp-bin", network.cluster.bin).withDirectory("/net/pki", network.cluster.pki);
   (network.images ?? []).forEach((image, i) => {
     c = c.withFile(`/net/images/${i}.tar`, image.archive).withNewFile(`/net/images/${i}.ref`, image.ref);
   });
@@ -109,7 +119,7 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     ? c.withFile("vars.fd", opts.secureBootVars!)
     : c.withExec(["cp", "/usr/share/OVMF/OVMF_VARS_4M.fd", "vars.fd"]);
   const code = secure ? "/usr/share/OVMF/OVMF_CODE_4M.secboot.fd" : "/usr/share/OVMF/OVMF_CODE_4M.fd";
-  const harness = ["kios-boot-harness", "--console", "console.log", "--result", "result.json", "--timeout", String(opts.timeoutSeconds)];
+  const harness = ["kios-boot-harness", "--console", "console.log", "--result", "result.json", "--monitor", MONITOR, "--timeout", String(opts.timeoutSeconds)];
   if (opts.powerdownAfter) harness.push("--powerdown-after", opts.powerdownAfter, "--powerdown-delay", String(opts.powerdownDelaySeconds ?? 0));
   if (opts.stopAt) harness.push("--stop-at", opts.stopAt);
   if (opts.stamp) harness.push("--stamp", opts.stamp);
@@ -131,6 +141,11 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     c = withTestNetworkInputs(c, opts.network);
     qemu.push("-netdev", "tap,id=net0,ifname=kios0,script=no,downscript=no", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:6b:69:01");
     setup += "; /usr/local/lib/kios-boot/test-network.sh /net >&2";
+    if (opts.network.cluster) {
+      const cluster = "/usr/local/lib/kios-boot/cluster";
+      setup += `; ${cluster}/control-plane.sh /net/cluster /net/cp-bin /net/pki >&2`;
+      setup += `; ${cluster}/cluster-test.sh /net/cluster /net/cp-bin /net/pki ${MONITOR} >/net/cluster/driver.log 2>&1 &`;
+    }
   }
   const command = ["sh", "-ec", `${setup}; exec "$@"`, "boot", ...harness, "--", ...qemu];
   const ran = c
@@ -145,7 +160,9 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     powerdownSent: result.powerdown_sent,
     ukiSha256: (await ran.file("uki.sha256").contents()).trim(),
     stamps: (result.stamps as { line: string; epoch_ms: number }[]).map((s) => ({ line: s.line, epochMs: s.epoch_ms })),
-    networkLogs: opts.network ? ran.directory("/net").withoutDirectory("registry").withoutDirectory("images") : undefined,
+    networkLogs: opts.network
+      ? ran.directory("/net").withoutDirectory("registry").withoutDirectory("images").withoutDirectory("cp-bin").withoutDirectory("pki").withoutDirectory("cluster/etcd")
+      : undefined,
     dhcpLog: opts.network ? await ran.file("/net/dnsmasq.log").contents() : "",
   };
 }

@@ -5,8 +5,10 @@
  * modules with ./staging/src/... directories that its zip does not carry:
  * those replaces become requirements of the published staging modules
  * (v0.X.Y for v1.X.Y), whose hashes the checksum database verifies.
+ * patches/kubelet is applied first (the node shutdown manager talks to PID
+ * 1's system socket instead of logind), and its tests run before the build.
  */
-import { Container, File } from "@dagger.io/dagger";
+import { Container, Directory, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import { fetchGoModule, goBuildArgs, GoModulePin, GoModuleSource, OUT, withPublishedReplaces } from "./go.js";
 
@@ -14,10 +16,33 @@ import { fetchGoModule, goBuildArgs, GoModulePin, GoModuleSource, OUT, withPubli
 export const kubernetesTags = ["selinux", "notest", "grpcnotrace"];
 
 export async function buildKubelet(ctx: StageContext, pin: GoModulePin = ctx.config.kubernetes): Promise<File> {
-  const source = await fetchGoModule(ctx, "kubernetes", pin);
+  const source = patchedSource(ctx, await fetchGoModule(ctx, "kubernetes", pin), ctx.source.directory("patches/kubelet"));
   return (await withPublishedStaging(ctx, source))
+    .withExec(["go", "test", "-count=1", ...kubeletPatchTests])
     .withExec(goBuildArgs({ pkg: "./cmd/kubelet", name: "kubelet", tags: kubernetesTags, stamps: kubernetesVersionStamps(ctx, pin) }))
     .file(`${OUT}/kubelet`);
+}
+
+/** The packages patches/kubelet changes, whose tests (theirs and the patches') run before the build. */
+export const kubeletPatchTests = ["./pkg/kubelet/nodeshutdown/..."];
+
+/**
+ * `source` with every patch of `patches` (*.patch, in name order) applied
+ * with no fuzz: a patch that does not apply exactly fails the stage.
+ */
+export function patchedSource(ctx: StageContext, source: GoModuleSource, patches: Directory): GoModuleSource {
+  const dir = ctx
+    .toolchain(["patch"])
+    .withDirectory("/src", source.dir)
+    .withDirectory("/patches", patches, { include: ["*.patch"] })
+    .withWorkdir("/src")
+    .withExec([
+      "sh",
+      "-ec",
+      'chmod -R u+w .; for p in /patches/*.patch; do echo "applying $p"; patch -p1 --forward --fuzz=0 --no-backup-if-mismatch -i "$p"; done',
+    ])
+    .directory("/src");
+  return { ...source, dir };
 }
 
 /** The -X stamps hack/lib/version.sh gives every Kubernetes binary. */

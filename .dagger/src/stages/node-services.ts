@@ -1,8 +1,9 @@
 /**
  * The node services image: what kiOS's static pods run, built from Debian
  * packages without a distro around it: dhcpcd and chronyd with exactly the
- * libraries they link (ldd), and kios-node (bootstrap, log reader, DHCP
- * hook). One image for all of them, so the libraries are stored once.
+ * libraries they link (ldd), kios-node (bootstrap, log reader, DHCP hook,
+ * CNI installer) and the CNI plugins it installs. One image for all of
+ * them, so the libraries are stored once.
  * Layers are uncompressed: the initramfs compresses the store as a whole.
  */
 import { dag, Directory, File, ImageLayerCompression } from "@dagger.io/dagger";
@@ -14,11 +15,12 @@ export const nodeServicesPackages = ["dhcpcd-base", "chrony"];
 /** The daemons the image carries, with their shared libraries. */
 export const nodeServicesBinaries = ["/usr/sbin/dhcpcd", "/usr/sbin/chronyd"];
 
-/** The image's root: the daemons, their libraries, kios-node, and manifests/node-services (dhcpcd.conf, passwd, group). */
-export function nodeServicesRoot(ctx: StageContext, nodeTools: File): Directory {
+/** The image's root: the daemons, their libraries, kios-node, the CNI plugins, and manifests/node-services (dhcpcd.conf, passwd, group). */
+export function nodeServicesRoot(ctx: StageContext, nodeTools: File, cniPlugins: Directory): Directory {
   return ctx
     .toolchain(nodeServicesPackages)
     .withFile("/image/bin/kios-node", nodeTools, { permissions: 0o755 })
+    .withDirectory("/image/opt/cni/bin", cniPlugins)
     .withDirectory("/image/etc", ctx.source.directory("manifests/node-services"))
     .withExec([
       "sh",
@@ -39,14 +41,14 @@ export function nodeServicesRoot(ctx: StageContext, nodeTools: File): Directory 
     .directory("/image");
 }
 
-export function nodeServicesImage(ctx: StageContext, nodeTools: File): ImageArchive {
+export function nodeServicesImage(ctx: StageContext, nodeTools: File, cniPlugins: Directory): ImageArchive {
   return {
     ref: `kios.local/node-services:${ctx.config.release.version}`,
     // Copied into an empty container: withRootfs would keep the build
     // container's layers under it (the whole toolchain, 240 MB).
     archive: dag
       .container()
-      .withDirectory("/", nodeServicesRoot(ctx, nodeTools))
+      .withDirectory("/", nodeServicesRoot(ctx, nodeTools, cniPlugins))
       .asTarball({ forcedCompression: ImageLayerCompression.Uncompressed }),
   };
 }
