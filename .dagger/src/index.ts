@@ -12,6 +12,7 @@ import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
 import { buildCniPlugins } from "./stages/cni.js";
 import { configDrive } from "./stages/config-drive.js";
 import { buildControlPlane } from "./stages/control-plane.js";
+import { buildMountHelper } from "./stages/mount-helper.js";
 import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
@@ -244,6 +245,17 @@ export class Kios {
   @func()
   async cniPlugins(): Promise<Directory> {
     return buildCniPlugins(await this.context());
+  }
+
+  /**
+   * /bin/mount and /bin/umount of the node (umount a link to mount): the
+   * kubelet runs them for its volumes. One static binary, no shell.
+   *
+   * @example dagger call mount-helper export --path=out/mount-helper
+   */
+  @func()
+  async mountHelper(): Promise<Directory> {
+    return buildMountHelper(await this.context());
   }
 
   /**

@@ -1,6 +1,6 @@
 /** The NodeBoot result object of bootNode. */
 import { dag, Directory, field, func, object } from "@dagger.io/dagger";
-import { clusterReport, clusterReportMarkdown } from "./boot/cluster-report.js";
+import { clusterReport, clusterReportMarkdown, clusterReportSvg } from "./boot/cluster-report.js";
 import { bootReport } from "./boot/report.js";
 import { reportDirectory } from "./release.js";
 import type { BootRun } from "./stages/boot.js";
@@ -54,7 +54,7 @@ export class NodeBoot {
 
   /**
    * The cluster test's report of this boot (clusterBoot): cluster-report.md,
-   * cluster-report.json, console.log and the network's logs; fails naming the
+   * .json and .svg (its timeline), console.log and the network's logs; fails naming the
    * step the test did not get past.
    */
   @func()
@@ -65,6 +65,7 @@ export class NodeBoot {
       .directory()
       .withNewFile("cluster-report.md", clusterReportMarkdown(r))
       .withNewFile("cluster-report.json", JSON.stringify(r, null, 2) + "\n")
+      .withNewFile("cluster-report.svg", clusterReportSvg(r))
       .withNewFile("console.log", this.console)
       .withDirectory("network", this.networkLogs);
   }

@@ -22,10 +22,13 @@ within() { # SECONDS COMMAND...: retry COMMAND until it succeeds
 }
 nodeName() { $k get nodes -o jsonpath='{.items[0].metadata.name}' 2>/dev/null | grep -q . ; }
 
+csr() { $k get csr -o jsonpath='{range .items[*]}{.spec.signerName} {.status.conditions[0].type} {.spec.username}{"\n"}{end}' | head -1; }
+csrApproved() { csr | grep -q " Approved "; }
+within 600 csrApproved || fail "no client certificate request approved: $(csr)"
+say "csr $(csr)"
 within 600 nodeName || fail "no node registered"
 node=$($k get nodes -o jsonpath='{.items[0].metadata.name}')
 say "registered $node"
-say "csr $($k get csr -o jsonpath='{range .items[*]}{.spec.signerName} {.status.conditions[0].type} {.spec.username}{"\n"}{end}' | head -1)"
 within 600 $k wait --for=condition=Ready "node/$node" --timeout=5s || fail "node not Ready: $($k get node "$node" -o jsonpath='{.status.conditions[?(@.type=="Ready")].message}')"
 say "ready"
 

@@ -134,8 +134,8 @@ describe("build", () => {
     expect(report.kubeletLog.healthz).toBe("ok");
   });
 
-  it("shows a small host: only the runtime pieces and the kubelet in /bin, no shell, three processes plus shims", () => {
-    expect(report.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "runc"]);
+  it("shows a small host: only the runtime pieces, the kubelet and its mount helper in /bin, no shell, three processes plus shims", () => {
+    expect(report.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "mount", "runc", "umount"]);
     expect(report.shells).toEqual([]);
     const { kiOS, containerd, kubelet, ...rest } = report.hostProcesses;
     expect([kiOS, containerd, kubelet]).toEqual([1, 1, 1]);
@@ -162,7 +162,7 @@ describe("build", () => {
     for (const mp of ["/bin", "/lib"]) expect(options(mp)).toEqual(expect.arrayContaining(["ro", "nosuid", "nodev"]));
   });
 
-  it("ships kiOS's four static pods and their two images, and no test pod, test image or shell", async () => {
+  it("ships kiOS's five static pods and their two images, and no test pod, test image or shell", async () => {
     const listing = await withKios(async (kios) =>
       (await kios.toolchain([]))
         .withDirectory("/r", await kios.rootfs())
@@ -181,7 +181,7 @@ describe("build", () => {
         .stdout(),
     );
     const [manifests, images, shells] = listing.split("---\n");
-    expect(manifests!.trim().split("\n")).toEqual(["kios-bootstrap.yaml", "kios-dhcp.yaml", "kios-logs.yaml", "kios-ntp.yaml"]);
+    expect(manifests!.trim().split("\n")).toEqual(["kios-bootstrap.yaml", "kios-cni.yaml", "kios-dhcp.yaml", "kios-logs.yaml", "kios-ntp.yaml"]);
     expect(images!.trim().split("\n")).toEqual(["kios.local/pause present", "kios.local/node-services present", "kios-test/probe absent"]);
     expect(shells!.trim()).toBe("none");
   }, 600_000);

@@ -1,6 +1,6 @@
 /** Reading the cluster test's findings onto the node's kernel clock. */
 import { describe, expect, it } from "vitest";
-import { clusterReport, clusterReportMarkdown } from "../../.dagger/src/boot/cluster-report.js";
+import { clusterReport, clusterReportMarkdown, clusterReportSvg } from "../../.dagger/src/boot/cluster-report.js";
 
 const argv = "/bin/kubelet --config /etc/kubernetes/config.yaml --kubeconfig /etc/kubernetes/kubelet.conf --bootstrap-kubeconfig /etc/kubernetes/bootstrap-kubelet.conf";
 const started = `[   20.000000] kiOS: started kubelet (pid 300): ${argv}`;
@@ -8,8 +8,8 @@ const console = [`[    5.000000] kiOS: started kubelet (pid 58): /bin/kubelet --
 const T = 1_800_000_000_000; // the wall clock at the stamped cluster-mode start
 const run = { console, ukiSha256: "cd".repeat(32), stamps: [{ line: started, epochMs: T }, { line: "[   70.500000] reboot: Power down", epochMs: T + 50_400 }] };
 const results = [
+  `${T + 3_900} csr kubernetes.io/kube-apiserver-client-kubelet Approved system:bootstrap:abcdef`,
   `${T + 4_000} registered node/kios-worker`,
-  `${T + 4_100} csr kubernetes.io/kube-apiserver-client-kubelet Approved system:bootstrap:abcdef`,
   `${T + 9_000} ready`,
   `${T + 15_000} running hello-5d8-x2 on kios-worker 10.88.0.4`,
   `${T + 15_500} logs hello from kios on hello-5d8-x2`,
@@ -26,7 +26,7 @@ const results = [
 describe("cluster report", () => {
   it("places each finding on the kernel clock through the stamped cluster-mode start", () => {
     const r = clusterReport(run, results);
-    expect(r.events).toEqual({ kubeletClusterMode: 20_000, nodeRegistered: 24_000, nodeReady: 29_000, podRunning: 35_000, powerButton: 40_000, poweredOff: 70_500 });
+    expect(r.events).toEqual({ kubeletClusterMode: 20_000, csrApproved: 23_900, nodeRegistered: 24_000, nodeReady: 29_000, podRunning: 35_000, powerButton: 40_000, poweredOff: 70_500 });
     expect(r.kubeletArgv).toBe(argv);
     expect(r.node).toBe("kios-worker");
     expect(r.csr).toBe("kubernetes.io/kube-apiserver-client-kubelet Approved system:bootstrap:abcdef");
@@ -35,6 +35,16 @@ describe("cluster report", () => {
     expect(r.startupMetrics).toEqual({ kubelet_node_startup_duration_seconds: 3.2, kubelet_node_startup_pre_kubelet_duration_seconds: 1.1 });
     expect(r.powerButtonToPoweroffMs).toBe(30_400);
     expect(clusterReportMarkdown(r)).toContain("| Node Ready | 29.00 |");
+    const svg = clusterReportSvg(r);
+    expect(svg.match(/<text [^>]*>[^<]+<\/text>/g)!.slice(1).map((t) => t.replace(/<[^>]+>/g, ""))).toEqual([
+      "kubelet in cluster mode 20.00 s",
+      "CSR approved 23.90 s",
+      "Node registered 24.00 s",
+      "Node Ready 29.00 s",
+      "API pod Running 35.00 s",
+      "power button 40.00 s",
+      "powered off 70.50 s",
+    ]);
   });
 
   it("fails naming the step the test did not get past", () => {

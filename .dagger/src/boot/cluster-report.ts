@@ -6,6 +6,7 @@
  */
 import type { BootRun } from "../stages/boot.js";
 import { parseConsole } from "./milestones.js";
+import { timelineSvg } from "./report.js";
 
 export interface ClusterReport {
   ukiSha256: string;
@@ -17,6 +18,7 @@ export interface ClusterReport {
   /** Kernel clock (ms) at each step. */
   events: {
     kubeletClusterMode: number;
+    csrApproved: number;
     nodeRegistered: number;
     nodeReady: number;
     podRunning: number;
@@ -72,6 +74,7 @@ export function clusterReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha2
     csr: rest("csr"),
     events: {
       kubeletClusterMode: clusterStart.ms!,
+      csrApproved: kernelMs(get("csr").epochMs),
       nodeRegistered: kernelMs(get("registered").epochMs),
       nodeReady: kernelMs(get("ready").epochMs),
       podRunning: kernelMs(get("running").epochMs),
@@ -101,6 +104,7 @@ export function clusterReportMarkdown(r: ClusterReport): string {
     "| step | kernel clock (s) |",
     "| --- | --- |",
     `| kubelet started in cluster mode | ${s(r.events.kubeletClusterMode)} |`,
+    `| client certificate approved | ${s(r.events.csrApproved)} |`,
     `| Node ${r.node} registered | ${s(r.events.nodeRegistered)} |`,
     `| Node Ready | ${s(r.events.nodeReady)} |`,
     `| first API pod Running | ${s(r.events.podRunning)} |`,
@@ -115,4 +119,18 @@ export function clusterReportMarkdown(r: ClusterReport): string {
     `- kubelet startup metrics: ${Object.entries(r.startupMetrics).map(([k, v]) => `${k} ${v}`).join("; ")}`,
     "",
   ].join("\n");
+}
+
+/** The cluster test's steps on a timeline, like the boot report's. */
+export function clusterReportSvg(r: ClusterReport): string {
+  const e = r.events;
+  return timelineSvg("kiOS node in a cluster (kernel clock)", [
+    { name: "kubelet in cluster mode", ms: e.kubeletClusterMode },
+    { name: "CSR approved", ms: e.csrApproved },
+    { name: "Node registered", ms: e.nodeRegistered },
+    { name: "Node Ready", ms: e.nodeReady },
+    { name: "API pod Running", ms: e.podRunning },
+    { name: "power button", ms: e.powerButton },
+    { name: "powered off", ms: e.poweredOff },
+  ]);
 }

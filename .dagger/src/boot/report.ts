@@ -217,12 +217,17 @@ export function bootReportMarkdown(r: BootReport): string {
 
 /** A horizontal timeline of the milestones and events, one labelled tick each. */
 export function bootReportSvg(r: BootReport): string {
-  const ticks = [
+  return timelineSvg("kiOS boot (kernel clock)", [
     ...r.milestones,
     { name: "DHCP lease", ms: r.events.lease },
     { name: "node.yaml applied", ms: r.events.configApplied },
     { name: "clock stepped", ms: r.events.timeSynced },
-  ].sort((a, b) => a.ms - b.ms);
+  ]);
+}
+
+/** An SVG timeline: one labelled tick per step, in time order, on a scale from 0 to the last. */
+export function timelineSvg(title: string, steps: { name: string; ms: number }[]): string {
+  const ticks = [...steps].sort((a, b) => a.ms - b.ms);
   const width = 800;
   const left = 20;
   const scale = (width - 2 * left) / Math.max(1, ...ticks.map((m) => m.ms));
@@ -239,7 +244,7 @@ export function bootReportSvg(r: BootReport): string {
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">`,
     `<line x1="${left}" y1="30" x2="${width - left}" y2="30" stroke="#333"/>`,
-    `<text x="${left}" y="18" font-size="13" font-family="sans-serif">kiOS boot (kernel clock)</text>`,
+    `<text x="${left}" y="18" font-size="13" font-family="sans-serif">${escape(title)}</text>`,
     ...marks,
     "</svg>",
     "",

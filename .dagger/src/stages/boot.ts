@@ -136,18 +136,18 @@ export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<Boo
     c = c.withFile("drive.img", opts.drive);
     qemu.push("-drive", "if=virtio,format=raw,readonly=on,file=drive.img");
   }
-  let setup = "sha256sum kios.efi | cut -d' ' -f1 > uki.sha256";
+  const setup = ["sha256sum kios.efi | cut -d' ' -f1 > uki.sha256"];
   if (opts.network) {
     c = withTestNetworkInputs(c, opts.network);
     qemu.push("-netdev", "tap,id=net0,ifname=kios0,script=no,downscript=no", "-device", "virtio-net-pci,netdev=net0,mac=52:54:00:6b:69:01");
-    setup += "; /usr/local/lib/kios-boot/test-network.sh /net >&2";
+    setup.push("/usr/local/lib/kios-boot/test-network.sh /net >&2");
     if (opts.network.cluster) {
       const cluster = "/usr/local/lib/kios-boot/cluster";
-      setup += `; ${cluster}/control-plane.sh /net/cluster /net/cp-bin /net/pki >&2`;
-      setup += `; ${cluster}/cluster-test.sh /net/cluster /net/cp-bin /net/pki ${MONITOR} >/net/cluster/driver.log 2>&1 &`;
+      setup.push(`${cluster}/control-plane.sh /net/cluster /net/cp-bin /net/pki >&2`);
+      setup.push(`${cluster}/cluster-test.sh /net/cluster /net/cp-bin /net/pki ${MONITOR} >/net/cluster/driver.log 2>&1 &`);
     }
   }
-  const command = ["sh", "-ec", `${setup}; exec "$@"`, "boot", ...harness, "--", ...qemu];
+  const command = ["sh", "-ec", [...setup, 'exec "$@"'].join("\n"), "boot", ...harness, "--", ...qemu];
   const ran = c
     .withEnvVariable("KIOS_BOOT_NONCE", opts.nonce ?? "")
     .withExec(command, { insecureRootCapabilities: opts.network !== undefined });

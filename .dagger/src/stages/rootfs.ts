@@ -1,6 +1,6 @@
 /**
- * The node's root filesystem: /init, the runtime pieces and the kubelet in
- * /bin (nothing else), /etc, and containerd's store with the preloaded
+ * The node's root filesystem: /init, the runtime pieces, the kubelet and
+ * the mount helper it runs in /bin (nothing else), /etc, and containerd's store with the preloaded
  * images. Configuration files come from manifests/, rendered with
  * build.toml's cluster options.
  */
@@ -14,6 +14,8 @@ export interface RootfsParts {
   containerd: Directory;
   runc: File;
   kubelet: File;
+  /** bin/mount and bin/umount for the kubelet's volumes. */
+  mountHelper: Directory;
   /** A tree holding var/lib/containerd with the preloaded images. */
   store: Directory;
   sandboxImage: string;
@@ -69,6 +71,7 @@ export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, vers
     .withFile("bin/containerd-shim-runc-v2", parts.containerd.file("containerd-shim-runc-v2"), { permissions: 0o755 })
     .withFile("bin/runc", parts.runc, { permissions: 0o755 })
     .withFile("bin/kubelet", parts.kubelet, { permissions: 0o755 })
+    .withDirectory(".", parts.mountHelper, { include: ["bin/mount", "bin/umount"] })
     .withDirectory("etc", manifests.directory("etc"))
     .withNewFile("etc/os-release", osRelease(version))
     .withFile("etc/ssl/certs/ca-certificates.crt", caBundle)
