@@ -48,6 +48,25 @@ async function stages(ctx: StageContext): Promise<void> {
   ]);
 }
 
+/** `warm` with fresh compile caches (new volumes, kept in `volumes`): each compile step starts cold. */
+export function coldCompileContext(warm: StageContext, run: string, volumes: Map<string, CacheVolume>): StageContext {
+  return {
+    ...warm,
+    cache: (name) => {
+      if (!COMPILE_CACHES.test(name)) return warm.cache(name);
+      if (!volumes.has(name)) volumes.set(name, dag.cacheVolume(`kios-bench-${run}-${name}`));
+      return volumes.get(name)!;
+    },
+  };
+}
+
+/** Empties the bench's cache volumes so they keep no disk. */
+export async function emptyVolumes(ctx: StageContext, volumes: Map<string, CacheVolume>): Promise<void> {
+  for (const volume of volumes.values()) {
+    await ctx.toolchain([]).withMountedCache("/cache", volume).withExec(["find", "/cache", "-mindepth", "1", "-delete"]).sync();
+  }
+}
+
 export async function buildFigures(): Promise<Figures> {
   const figures: Figures = {};
   const keys = makeTestKeys();
@@ -57,14 +76,7 @@ export async function buildFigures(): Promise<Figures> {
       const warm = await stageContextOf(kios);
       const run = `${process.pid}-${Date.now()}`;
       const volumes = new Map<string, CacheVolume>();
-      const cold: StageContext = {
-        ...warm,
-        cache: (name) => {
-          if (!COMPILE_CACHES.test(name)) return warm.cache(name);
-          if (!volumes.has(name)) volumes.set(name, dag.cacheVolume(`kios-bench-${run}-${name}`));
-          return volumes.get(name)!;
-        },
-      };
+      const cold = coldCompileContext(warm, run, volumes);
       const signing = daggerSigning(keys);
       const release = (ctx: StageContext, nonce: string): Promise<Directory> =>
         buildRelease(ctx, { kernelSource: debianKernelSource(ctx), ...signing, nonce }).then(async (d) => {
@@ -86,13 +98,7 @@ export async function buildFigures(): Promise<Figures> {
         const changed = { ...cold, source: source.withNewFile("init/main.ts", `${main}// bench ${run}\n`) };
         figures["build.warm_init_change_s"] = (await timed(() => release(changed, `init-${run}`))).s;
       } finally {
-        for (const volume of volumes.values()) {
-          await warm
-            .toolchain([])
-            .withMountedCache("/cache", volume)
-            .withExec(["find", "/cache", "-mindepth", "1", "-delete"])
-            .sync();
-        }
+        await emptyVolumes(warm, volumes);
       }
     });
   } finally {

@@ -10,6 +10,7 @@ import { bootstrapEngine } from "../ci/engine-env.js";
 import { initFigures } from "../init/bench.js";
 import { bootBenchFigures } from "./boot.js";
 import { buildFigures } from "./build.js";
+import { clusterFigures } from "./cluster.js";
 import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
 import { kernelFigures } from "./kernel.js";
@@ -25,6 +26,7 @@ const groups: Record<string, () => Promise<Figures>> = {
     return { ...(await initFigures()) };
   },
   boot: bootBenchFigures,
+  cluster: clusterFigures,
   build: buildFigures,
 };
 
