@@ -49,6 +49,10 @@ except urllib.error.HTTPError as e:
 ' "$ip")"
 $k get --raw "/api/v1/nodes/$node/proxy/metrics" | grep '^kubelet_node_startup' | while read -r metric value; do say "metric $metric $value"; done
 
+# The kubelet's own log, through the kios-logs pod and the API server (kept beside the results).
+$k logs -n kube-system "kios-logs-$node" -c kubelet >"$dir/kubelet.log" 2>&1
+say "kubelet log $(grep -c . "$dir/kubelet.log") lines from pids $(grep -oE '^[IWEF][0-9]{4} [0-9:.]+ +[0-9]+' "$dir/kubelet.log" | awk '{print $3}' | sort -u | tr '\n' ' ')"
+
 say "power button"
 python3 -c 'import socket, sys; s = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(b"system_powerdown\n")' "$monitor"
 # The preStop hook's mark and the node's condition, read through the API server while the node drains.

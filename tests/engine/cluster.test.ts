@@ -60,6 +60,11 @@ describe("cluster", () => {
     expect(report.anonymousStatus).toBe(401);
   });
 
+  it("shows the kubelet's log to kubectl logs, through the kios-logs pod", () => {
+    expect(report.kubeletLog.lines).toBeGreaterThan(20);
+    expect(report.kubeletLog.pids).toEqual([report.kubeletPid]);
+  });
+
   it("reports its own startup metrics", () => {
     expect(Object.keys(report.startupMetrics).length).toBeGreaterThan(0);
     for (const name of Object.keys(report.startupMetrics)) expect(name).toMatch(/^kubelet_node_startup/);

@@ -17,6 +17,7 @@ const results = [
   `${T + 16_400} anonymous 401`,
   `${T + 16_500} metric kubelet_node_startup_duration_seconds 3.2`,
   `${T + 16_600} metric kubelet_node_startup_pre_kubelet_duration_seconds 1.1`,
+  `${T + 16_700} kubelet log 63 lines from pids 300 `,
   `${T + 20_000} power button`,
   `${T + 40_000} terminated Error: drained by the node shutdown`,
   `${T + 40_100} node KubeletNotReady: node is shutting down`,
@@ -32,6 +33,8 @@ describe("cluster report", () => {
     expect(r.csr).toBe("kubernetes.io/kube-apiserver-client-kubelet Approved system:bootstrap:abcdef");
     expect(r.pod).toEqual({ running: "hello-5d8-x2 on kios-worker 10.88.0.4", logs: "hello from kios on hello-5d8-x2", exec: "Linux version 6.12.117 (kios@kios.build)", terminated: "Error: drained by the node shutdown" });
     expect(r.anonymousStatus).toBe(401);
+    expect(r.kubeletLog).toEqual({ lines: 63, pids: [300] });
+    expect(r.kubeletPid).toBe(300);
     expect(r.startupMetrics).toEqual({ kubelet_node_startup_duration_seconds: 3.2, kubelet_node_startup_pre_kubelet_duration_seconds: 1.1 });
     expect(r.powerButtonToPoweroffMs).toBe(30_400);
     expect(clusterReportMarkdown(r)).toContain("| Node Ready | 29.00 |");

@@ -30,6 +30,10 @@ export interface ClusterReport {
   anonymousStatus: number;
   /** The node's Ready condition once the power button was pressed. */
   nodeShutdown: string;
+  /** PID 1's kubelet in cluster mode. */
+  kubeletPid: number;
+  /** The kubelet's log read with kubectl logs (the kios-logs pod): its lines, and the pids their klog headers name. */
+  kubeletLog: { lines: number; pids: number[] };
   /** The kubelet's own kubelet_node_startup_* metrics. */
   startupMetrics: Record<string, number>;
   powerButtonToPoweroffMs: number;
@@ -45,6 +49,13 @@ function findings(results: string): Finding[] {
     .split("\n")
     .filter(Boolean)
     .map((line) => ({ epochMs: Number(line.slice(0, line.indexOf(" "))), text: line.slice(line.indexOf(" ") + 1) }));
+}
+
+/** "63 lines from pids 495 512" */
+function kubeletLogCounts(text: string): ClusterReport["kubeletLog"] {
+  const m = /^(\d+) lines from pids ?([\d ]*)$/.exec(text);
+  if (!m) throw new Error(`cluster test: unreadable kubelet log finding ${JSON.stringify(text)}`);
+  return { lines: Number(m[1]), pids: m[2]!.split(" ").filter(Boolean).map(Number) };
 }
 
 export function clusterReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256">, results: string): ClusterReport {
@@ -70,6 +81,7 @@ export function clusterReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha2
   return {
     ukiSha256: run.ukiSha256,
     kubeletArgv: clusterStart.text.replace(/^kiOS: started kubelet \(pid \d+\): /, ""),
+    kubeletPid: Number(/\(pid (\d+)\)/.exec(clusterStart.text)![1]),
     node: rest("registered").replace(/^node\//, ""),
     csr: rest("csr"),
     events: {
@@ -84,6 +96,7 @@ export function clusterReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha2
     pod: { running: rest("running"), logs: rest("logs"), exec: rest("exec"), terminated: rest("terminated") },
     anonymousStatus: Number(rest("anonymous")),
     nodeShutdown: rest("node"),
+    kubeletLog: kubeletLogCounts(rest("kubelet log")),
     startupMetrics: Object.fromEntries(
       found.filter((f) => f.text.startsWith("metric ")).map((f) => {
         const [, name, value] = f.text.split(" ");
@@ -115,6 +128,7 @@ export function clusterReportMarkdown(r: ClusterReport): string {
     `- client certificate request: ${r.csr}`,
     `- pod: ${r.pod.running}; logs "${r.pod.logs}"; exec "${r.pod.exec}"`,
     `- the kubelet's port without credentials: HTTP ${r.anonymousStatus}`,
+    `- the kubelet's log through kubectl logs (kios-logs): ${r.kubeletLog.lines} lines, from pids ${r.kubeletLog.pids.join(", ")} (PID 1 started the kubelet in cluster mode as ${r.kubeletPid})`,
     `- on the power button: pod ${r.pod.terminated}; node ${r.nodeShutdown}; powered off ${r.powerButtonToPoweroffMs} ms later`,
     `- kubelet startup metrics: ${Object.entries(r.startupMetrics).map(([k, v]) => `${k} ${v}`).join("; ")}`,
     "",
