@@ -8,6 +8,7 @@
  */
 import * as std from "qjs:std";
 import * as os from "qjs:os";
+import { exitOnTerminate } from "kiosnode";
 import { EC2_METADATA } from "./channel.js";
 import { CNI_BIN, installCni } from "./cni.js";
 import { runBootstrap } from "./bootstrap.js";
@@ -58,11 +59,13 @@ function main(): number {
         ? 0
         : 1;
     case "install-cni": {
+      exitOnTerminate();
       installCni(sys, HOST, CNI_BIN, std.getenviron().KIOS_POD_SUBNET ?? "10.88.0.0/16");
       for (;;) os.sleep(3_600_000); // stay up, as CNI install containers do
     }
     case "logs":
       if (!args[0]) break;
+      exitOnTerminate();
       return copyForever(args[0]);
     case "dhcp-hook": {
       const env = std.getenviron();

@@ -36,6 +36,8 @@ $k apply -f "$here/workload.yaml" >/dev/null || fail "apply"
 within 600 $k wait --for=condition=Ready pod -l app=hello --timeout=5s || fail "pod not running: $($k get pods -o wide 2>&1 | tail -1)"
 pod=$($k get pod -l app=hello -o jsonpath='{.items[0].metadata.name}')
 say "running $pod on $($k get pod "$pod" -o jsonpath='{.spec.nodeName} {.status.podIP}')"
+# Ready is not yet the container's first line: wait for it to be written.
+within 60 sh -c "$k logs $pod | grep -q ." || fail "no log from $pod"
 say "logs $($k logs "$pod")"
 say "exec $($k exec "$pod" -- /bin/busybox cat /proc/version | cut -c1-40)"
 ip=$($k get node "$node" -o jsonpath='{.status.addresses[?(@.type=="InternalIP")].address}')

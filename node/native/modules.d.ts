@@ -8,6 +8,8 @@ declare module "kiosnode" {
   /** Connects to a Unix stream socket, sends one byte, closes. */
   export function sendByte(path: string, byte: number): void;
   export function decodeUtf8(bytes: ArrayBuffer): string;
+  /** SIGTERM and SIGINT end the process at once (a container's first process has no default action for them). */
+  export function exitOnTerminate(): void;
 }
 
 declare module "qjs:std" {

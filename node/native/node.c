@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -185,7 +186,29 @@ static JSValue js_decodeUtf8(JSContext *ctx, JSValueConst this_val, int argc, JS
     return JS_NewStringLen(ctx, (const char *)bytes, len);
 }
 
+static void exit_now(int signal)
+{
+    (void)signal;
+    _exit(0);
+}
+
+/*
+ * exitOnTerminate(): SIGTERM and SIGINT end the process at once. A
+ * container's first process gets no default action for them, so a
+ * long-running command would otherwise wait out its grace period for SIGKILL.
+ */
+static JSValue js_exitOnTerminate(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv)
+{
+    (void)this_val; (void)argc; (void)argv;
+    struct sigaction action = { .sa_handler = exit_now };
+    sigemptyset(&action.sa_mask);
+    if (sigaction(SIGTERM, &action, NULL) != 0 || sigaction(SIGINT, &action, NULL) != 0)
+        return throw_errno(ctx, "sigaction", "SIGTERM", errno);
+    return JS_UNDEFINED;
+}
+
 static const JSCFunctionListEntry functions[] = {
+    JS_CFUNC_DEF("exitOnTerminate", 0, js_exitOnTerminate),
     JS_CFUNC_DEF("mount", 5, js_mount),
     JS_CFUNC_DEF("umount", 1, js_umount),
     JS_CFUNC_DEF("httpExchange", 5, js_httpExchange),
