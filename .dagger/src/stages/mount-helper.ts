@@ -5,13 +5,12 @@
  */
 import { dag, Directory } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
-
-export const mountHelperPackages = ["gcc", "gcc-14", "libc6-dev", "linux-libc-dev", "binutils"];
+import { initPackages } from "./init.js";
 
 /** bin/mount and bin/umount (a symlink to it), to merge into the root filesystem. */
 export function buildMountHelper(ctx: StageContext): Directory {
   const binary = ctx
-    .toolchain(mountHelperPackages)
+    .toolchain(initPackages) // the init's toolchain: one apt layer for every C build
     .withFile("/src/mount.c", ctx.source.file("mount/mount.c"))
     .withExec([
       "gcc", "-std=gnu11", "-Os", "-static-pie", "-fPIE",

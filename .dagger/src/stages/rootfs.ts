@@ -71,7 +71,7 @@ export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, vers
     .withFile("bin/containerd-shim-runc-v2", parts.containerd.file("containerd-shim-runc-v2"), { permissions: 0o755 })
     .withFile("bin/runc", parts.runc, { permissions: 0o755 })
     .withFile("bin/kubelet", parts.kubelet, { permissions: 0o755 })
-    .withDirectory(".", parts.mountHelper, { include: ["bin/mount", "bin/umount"] })
+    .withDirectory(".", parts.mountHelper)
     .withDirectory("etc", manifests.directory("etc"))
     .withNewFile("etc/os-release", osRelease(version))
     .withFile("etc/ssl/certs/ca-certificates.crt", caBundle)
