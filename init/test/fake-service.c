@@ -248,7 +248,10 @@ static void stranger(void)
         int status = 0;
         waitpid(child, &status, 0);
         int code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-        record("stranger uid 65534: %s", code == 0 ? "closed by init" : code == 1 ? "still connected" : code == 3 ? "no permission to connect" : "failed");
+        if (code < 0 || code == 2)
+            record("stranger uid 65534: failed (%s %d)", code < 0 ? "signal" : "exit", code < 0 ? WTERMSIG(status) : code);
+        else
+            record("stranger uid 65534: %s", code == 0 ? "closed by init" : code == 1 ? "still connected" : "no permission to connect");
         return;
     }
     /* The child cannot write records as uid 65534: its exit code says what happened. */
@@ -256,7 +259,8 @@ static void stranger(void)
     int fd = connect_to("/run/system.sock");
     if (fd < 0) _exit(errno == EACCES ? 3 : 2);
     unsigned char restart_runtime = 0x04;
-    if (write(fd, &restart_runtime, 1) != 1) _exit(0); /* already closed */
+    /* The init may close it before this write: EPIPE, not SIGPIPE, says so. */
+    if (send(fd, &restart_runtime, 1, MSG_NOSIGNAL) != 1) _exit(errno == EPIPE || errno == ECONNRESET ? 0 : 2);
     struct pollfd p = { fd, POLLIN, 0 };
     char byte;
     _exit(poll(&p, 1, 5000) == 1 && read(fd, &byte, 1) <= 0 ? 0 : 1);
