@@ -5,7 +5,7 @@
  */
 import os from "node:os";
 import path from "node:path";
-import { Container, dag } from "@dagger.io/dagger";
+import { Container, dag, File } from "@dagger.io/dagger";
 import type { BuildConfig } from "./config/index.js";
 
 export interface BaseChoice {
@@ -13,6 +13,8 @@ export interface BaseChoice {
   override?: Container;
   /** Import build.toml's base.offline_archive from the host instead of pulling base.image. */
   offline: boolean;
+  /** That archive, given: `dagger call` runs the module in a container, whose host is not the caller's. */
+  archive?: File;
 }
 
 /** Where ci/base-image.sh leaves offline image archives. */
@@ -22,6 +24,7 @@ export function offlineImageDir(): string {
 
 export function baseContainer(config: BuildConfig, choice: BaseChoice): Container {
   if (choice.override) return choice.override;
+  if (choice.archive) return dag.container().import_(choice.archive);
   if (choice.offline) {
     // A host file is content-addressed, so the import and everything built
     // on it stay cached across sessions (an image taken from the host's

@@ -1,5 +1,5 @@
 /** What every stage gets: validated config, the source tree, pinned toolchains, caches. */
-import { CacheVolume, Container, dag, Directory } from "@dagger.io/dagger";
+import { CacheVolume, Container, dag, Directory, File } from "@dagger.io/dagger";
 import { baseContainer } from "./base.js";
 import type { BuildConfig } from "./config/index.js";
 import { AptCaches, withDebianPackages } from "./stages/toolchain.js";
@@ -22,11 +22,16 @@ export interface ContextInputs {
   source: Directory;
   base?: Container;
   offline: boolean;
+  baseArchive?: File;
   aptCaches: AptCaches;
 }
 
 export function stageContext(inputs: ContextInputs): StageContext {
-  const base = baseContainer(inputs.config, { override: inputs.base, offline: inputs.offline });
+  const base = baseContainer(inputs.config, {
+    override: inputs.base,
+    offline: inputs.offline,
+    archive: inputs.baseArchive,
+  });
   return {
     config: inputs.config,
     source: inputs.source,

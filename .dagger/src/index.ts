@@ -30,6 +30,7 @@ export class Kios {
   source: Directory;
   offline: boolean;
   base?: Container;
+  baseArchive?: File;
   aptArchives: CacheVolume;
   aptLists: CacheVolume;
 
@@ -37,6 +38,7 @@ export class Kios {
    * @param source the kiOS source tree (build.toml, init/, kernel/, manifests/)
    * @param offline import the base image from the host (build.toml base.offline_archive, made by ci/base-image.sh) instead of pulling it from a registry
    * @param base a base build container that replaces build.toml's [base] entirely
+   * @param baseArchive with offline: the base image archive itself (e.g. ~/.cache/kios/images/kios-base-trixie.tar); needed under `dagger call`, where the module runs in a container and cannot read the caller's files
    * @param aptArchives cache volume for downloaded Debian packages
    * @param aptLists cache volume for apt's package lists
    */
@@ -46,10 +48,12 @@ export class Kios {
     base?: Container,
     aptArchives?: CacheVolume,
     aptLists?: CacheVolume,
+    baseArchive?: File,
   ) {
     this.source = source;
     this.offline = offline;
     this.base = base;
+    this.baseArchive = baseArchive;
     this.aptArchives = aptArchives ?? dag.cacheVolume("kios-apt-archives");
     this.aptLists = aptLists ?? dag.cacheVolume("kios-apt-lists");
   }
@@ -67,7 +71,7 @@ export class Kios {
     const config = await this.loadConfig();
     const pins = config.debian.packages;
     return withDebianPackages(
-      baseContainer(config, { override: this.base, offline: this.offline }),
+      baseContainer(config, { override: this.base, offline: this.offline, archive: this.baseArchive }),
       { archives: this.aptArchives, lists: this.aptLists },
       packages.map((p) => (p in pins ? `${p}=${pins[p]}` : p)),
     );
@@ -397,6 +401,7 @@ export class Kios {
       source: this.source,
       base: this.base,
       offline: this.offline,
+      baseArchive: this.baseArchive,
       aptCaches: { archives: this.aptArchives, lists: this.aptLists },
     });
   }
