@@ -14,11 +14,13 @@ import { clusterFigures } from "./cluster.js";
 import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
 import { kernelFigures } from "./kernel.js";
+import { moduleFigures } from "./module.js";
 
 export type Figures = Record<string, number>;
 
 const groups: Record<string, () => Promise<Figures>> = {
   engine: engineFigures,
+  module: moduleFigures,
   components: componentFigures,
   kernel: kernelFigures,
   init: async () => {

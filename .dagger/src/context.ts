@@ -24,6 +24,8 @@ export interface ContextInputs {
   offline: boolean;
   baseArchive?: File;
   aptCaches: AptCaches;
+  /** Cache volumes given by the caller, by name (go-mod, go-build, kernel-ccache); the others are the module's own. */
+  caches?: Record<string, CacheVolume | undefined>;
 }
 
 export function stageContext(inputs: ContextInputs): StageContext {
@@ -37,7 +39,7 @@ export function stageContext(inputs: ContextInputs): StageContext {
     source: inputs.source,
     toolchain: (packages) =>
       withDebianPackages(base, inputs.aptCaches, pinnedPackages(inputs.config.debian.packages, packages)),
-    cache: (name) => dag.cacheVolume(`kios-${name}`),
+    cache: (name) => inputs.caches?.[name] ?? dag.cacheVolume(`kios-${name}`),
   };
 }
 

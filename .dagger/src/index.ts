@@ -31,6 +31,9 @@ export class Kios {
   offline: boolean;
   base?: Container;
   baseArchive?: File;
+  goModCache?: CacheVolume;
+  goBuildCache?: CacheVolume;
+  kernelCcache?: CacheVolume;
   aptArchives: CacheVolume;
   aptLists: CacheVolume;
 
@@ -38,6 +41,9 @@ export class Kios {
    * @param source the kiOS source tree (build.toml, init/, kernel/, manifests/)
    * @param offline import the base image from the host (build.toml base.offline_archive, made by ci/base-image.sh) instead of pulling it from a registry
    * @param base a base build container that replaces build.toml's [base] entirely
+   * @param goModCache cache volume for Go's module cache (default: the module's own)
+   * @param goBuildCache cache volume for Go's build cache (default: the module's own)
+   * @param kernelCcache cache volume for the kernel's ccache (default: the module's own)
    * @param baseArchive with offline: the base image archive itself (e.g. ~/.cache/kios/images/kios-base-trixie.tar); needed under `dagger call`, where the module runs in a container and cannot read the caller's files
    * @param aptArchives cache volume for downloaded Debian packages
    * @param aptLists cache volume for apt's package lists
@@ -49,11 +55,17 @@ export class Kios {
     aptArchives?: CacheVolume,
     aptLists?: CacheVolume,
     baseArchive?: File,
+    goModCache?: CacheVolume,
+    goBuildCache?: CacheVolume,
+    kernelCcache?: CacheVolume,
   ) {
     this.source = source;
     this.offline = offline;
     this.base = base;
     this.baseArchive = baseArchive;
+    this.goModCache = goModCache;
+    this.goBuildCache = goBuildCache;
+    this.kernelCcache = kernelCcache;
     this.aptArchives = aptArchives ?? dag.cacheVolume("kios-apt-archives");
     this.aptLists = aptLists ?? dag.cacheVolume("kios-apt-lists");
   }
@@ -403,6 +415,7 @@ export class Kios {
       offline: this.offline,
       baseArchive: this.baseArchive,
       aptCaches: { archives: this.aptArchives, lists: this.aptLists },
+      caches: { "go-mod": this.goModCache, "go-build": this.goBuildCache, "kernel-ccache": this.kernelCcache },
     });
   }
 

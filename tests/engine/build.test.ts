@@ -1,5 +1,6 @@
 /**
- * The whole chain on the real engine: `build` compiles every stage, makes
+ * The whole chain on the real engine, called as a user does (`dagger call
+ * build ... export`): `build` compiles every stage, makes
  * the initramfs and the UKI, signs it, smoke-boots it under Secure Boot in
  * QEMU, and hands out the release directory.
  */
@@ -7,10 +8,10 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Writable } from "node:stream";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootReport } from "../../.dagger/src/boot/report.js";
+import { dagger, offlineArgs } from "../../ci/dagger-call.js";
 import { withKios } from "../support/kios.js";
 import { daggerSigning, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
@@ -22,16 +23,12 @@ let report: BootReport;
 beforeAll(async () => {
   keys = makeTestKeys();
   out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-build-"));
-  const logSink = new Writable({
-    write(chunk, _enc, done) {
-      log += chunk.toString();
-      done();
-    },
-  });
-  await withKios(async (kios) => {
-    const { key, cert } = daggerSigning(keys);
-    await (await kios.build(key, cert)).export(out);
-  }, logSink);
+  // What a user runs: the CLI loads the module and calls build; its log is the engine's progress.
+  const run = await dagger([
+    "call", ...offlineArgs(), "build", `--key=file:${keys.dbKeyPath}`, `--cert=${keys.certs.db}`, "export", `--path=${out}`,
+  ]);
+  log = run.stdout + run.stderr;
+  if (run.status !== 0) throw new Error(`dagger call build exited ${run.status}:\n${run.stderr.slice(-4000)}`);
   report = JSON.parse(fs.readFileSync(path.join(out, "boot-report.json"), "utf8"));
 }, 3 * 60 * 60_000);
 

@@ -27,7 +27,7 @@ describe("module schema (SDK introspector)", () => {
 
   it("takes the source tree, offline flag, base container and caches in its constructor", () => {
     const args = schema.objects.Kios.constructor!.arguments;
-    expect(Object.keys(args)).toEqual(["source", "offline", "base", "aptArchives", "aptLists"]);
+    expect(Object.keys(args)).toEqual(["source", "offline", "base", "aptArchives", "aptLists", "baseArchive", "goModCache", "goBuildCache", "kernelCcache"]);
     expect(args.source).toMatchObject({ type: { kind: "OBJECT_KIND", name: "Directory" }, defaultPath: "/" });
     expect(args.offline).toMatchObject({ type: { kind: "BOOLEAN_KIND" }, defaultValue: false });
     expect(args.base).toMatchObject({ type: { kind: "OBJECT_KIND", name: "Container" }, isOptional: true });

@@ -1,0 +1,90 @@
+/**
+ * The module through the dagger CLI, in module mode: the engine loads
+ * .dagger with this engine's TypeScript SDK (ci/engine/_overlay), serialises
+ * the Kios object between calls and takes File, Directory and Secret
+ * arguments from the command line, as it does for a user. (The whole
+ * `dagger call build` runs in tests/engine/build.test.ts.)
+ */
+import { execFileSync } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseBuildConfig } from "../../.dagger/src/config/index.js";
+import { CliRun, dagger, offlineArgs } from "../../ci/dagger-call.js";
+import { repoRoot } from "../../ci/engine-env.js";
+import { scanModule } from "../../ci/module-schema.js";
+import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
+
+let keys: TestKeys;
+let tmp: string;
+
+beforeAll(() => {
+  keys = makeTestKeys();
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kios-cli-"));
+});
+afterAll(() => {
+  keys?.remove();
+  if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A call that must succeed; on failure, the end of the CLI's log is the message. */
+async function call(...args: string[]): Promise<CliRun> {
+  const run = await dagger(["call", ...offlineArgs(), ...args]);
+  if (run.status !== 0) throw new Error(`dagger call ${args.join(" ")} exited ${run.status}:\n${run.stderr.slice(-3000)}`);
+  return run;
+}
+
+const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+describe("dagger CLI (module mode)", () => {
+  it("lists with `dagger functions` exactly the functions the SDK's introspector finds", async () => {
+    const run = await dagger(["functions"]);
+    expect(run.status, run.stderr.slice(-2000)).toBe(0);
+    const rows = run.stdout.split("\n").filter((l) => /^[a-z][a-z0-9-]* {2,}\S/.test(l));
+    const listed = rows.map((l) => l.split(/\s+/)[0]).sort();
+    const declared = Object.keys((await scanModule()).objects.Kios.methods).map(kebab).sort();
+    expect(listed).toEqual(declared);
+  });
+
+  it("prints build.toml as the module validated it with `dagger call config`", async () => {
+    const run = await call("config");
+    const expected = parseBuildConfig(fs.readFileSync(path.join(repoRoot, "build.toml"), "utf8"));
+    expect(JSON.parse(run.stdout)).toEqual(JSON.parse(JSON.stringify(expected)));
+  });
+
+  it("exports a stage's Directory with `dagger call mount-helper export`", async () => {
+    const dir = path.join(tmp, "mount-helper");
+    await call("mount-helper", "export", `--path=${dir}`);
+    const mount = fs.readFileSync(path.join(dir, "bin/mount"));
+    expect(mount.subarray(0, 4).toString("latin1")).toBe("\x7fELF");
+    expect(fs.statSync(path.join(dir, "bin/mount")).mode & 0o111).not.toBe(0);
+  }, 20 * 60_000);
+
+  it("signs a File with a Secret given as file: and a cert given as a path (`dagger call sign`)", async () => {
+    // Any PE binary will do: systemd-boot's EFI stub, from a toolchain container chained on the command line.
+    const uki = path.join(tmp, "stub.efi");
+    await call("toolchain", "--packages=systemd-boot-efi", "file", "--path=/usr/lib/systemd/boot/efi/linuxx64.efi.stub", "export", `--path=${uki}`);
+    const signed = path.join(tmp, "kios.efi");
+    const run = await call("sign", `--efi=${uki}`, `--key=file:${keys.dbKeyPath}`, `--cert=${keys.certs.db}`, "export", `--path=${signed}`);
+    const der = execFileSync("openssl", ["x509", "-in", keys.certs.db, "-outform", "DER"]);
+    const bytes = fs.readFileSync(signed);
+    // The Authenticode signature sbsign appends carries our db certificate.
+    expect(bytes.includes(der)).toBe(true);
+    expect(fs.readFileSync(uki).includes(der)).toBe(false);
+    const keyBody = keys.dbKeyPem.split("\n").filter((l) => l && !l.startsWith("-----"));
+    expect(keyBody.some((l) => run.stdout.includes(l) || run.stderr.includes(l))).toBe(false);
+  }, 30 * 60_000);
+
+  it("refuses a File argument that does not exist, naming the argument and the path", async () => {
+    const run = await dagger(["call", "--offline", "--base-archive=/nonexistent/base.tar", "config"]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/Error: failed to get value for argument "base-archive": .*\/nonexistent.*: no such file or directory/);
+  });
+
+  it("refuses a Secret URI with an unknown provider, naming it", async () => {
+    const run = await dagger(["call", ...offlineArgs(), "sign", `--efi=${keys.certs.db}`, "--key=vault-of-nowhere://db", `--cert=${keys.certs.db}`]);
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/unsupported secret provider: "vault-of-nowhere"/);
+  });
+});
