@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts", "init/**/*.test.ts", "node/**/*.test.ts"],
-    // Brings up the offline Dagger engine (ci/bootstrap.sh) once for the run.
+    // Brings up the offline Dagger engine (offline-engine/bootstrap.sh) once for the run.
     globalSetup: ["tests/setup/engine.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,

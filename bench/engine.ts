@@ -9,7 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { connection, dag } from "@dagger.io/dagger";
-import { bootstrapEngine, repoRoot } from "../ci/engine-env.js";
+import { bootstrapEngine, repoRoot } from "../offline-engine/engine-env.js";
 import type { Figures } from "./run.js";
 import { seconds } from "./timing.js";
 
@@ -24,8 +24,8 @@ function coldBuildSeconds(): number {
   const env = { ...process.env, KIOS_CACHE: cache, KIOS_DOCKER_PREFIX: "kios-bench" };
   const started = Date.now();
   try {
-    const built = run(path.join(repoRoot, "ci/engine-build.sh"), [], env);
-    const image = run(path.join(repoRoot, "ci/engine-image.sh"), [built], env);
+    const built = run(path.join(repoRoot, "offline-engine/engine-build.sh"), [], env);
+    const image = run(path.join(repoRoot, "offline-engine/engine-image.sh"), [built], env);
     const elapsed = Date.now() - started;
     spawnSync("docker", ["rmi", image], { stdio: "ignore" });
     return seconds(elapsed);

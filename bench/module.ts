@@ -13,8 +13,8 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { CliRun, dagger, offlineArgs } from "../ci/dagger-call.js";
-import { repoRoot } from "../ci/engine-env.js";
+import { CliRun, dagger, offlineArgs } from "../offline-engine/dagger-call.js";
+import { repoRoot } from "../offline-engine/engine-env.js";
 import { makeTestKeys } from "../tests/support/secure-boot-keys.js";
 import type { Figures } from "./run.js";
 

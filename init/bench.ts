@@ -9,7 +9,7 @@
  *   three boots with `quiet` so that console printing is not counted.
  */
 import { stat, readFile } from "node:fs/promises";
-import { bootstrapEngine } from "../ci/engine-env.js";
+import { bootstrapEngine } from "../offline-engine/engine-env.js";
 import { initExecutable, initTestAssets, initTestKernel } from "../tests/support/init-exe.js";
 import { Pid1, waitFor } from "./test/namespace.js";
 import { Vm } from "./test/qemu.js";

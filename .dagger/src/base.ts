@@ -17,7 +17,7 @@ export interface BaseChoice {
   archive?: File;
 }
 
-/** Where ci/base-image.sh leaves offline image archives. */
+/** Where offline-engine/base-image.sh leaves offline image archives. */
 export function offlineImageDir(): string {
   return path.join(process.env.KIOS_CACHE ?? path.join(os.homedir(), ".cache/kios"), "images");
 }

@@ -9,6 +9,7 @@ import { StageContext, stageContext } from "./context.js";
 import { bootNode, clusterBoot, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
 import { NodeBoot } from "./node-boot.js";
 import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
+import { lintCiTemplates } from "./stages/ci-lint.js";
 import { buildCniPlugins } from "./stages/cni.js";
 import { configDrive } from "./stages/config-drive.js";
 import { buildControlPlane } from "./stages/control-plane.js";
@@ -39,7 +40,7 @@ export class Kios {
 
   /**
    * @param source the kiOS source tree (build.toml, init/, kernel/, manifests/)
-   * @param offline import the base image from the host (build.toml base.offline_archive, made by ci/base-image.sh) instead of pulling it from a registry
+   * @param offline import the base image from the host (build.toml base.offline_archive, made by offline-engine/base-image.sh) instead of pulling it from a registry
    * @param base a base build container that replaces build.toml's [base] entirely
    * @param goModCache cache volume for Go's module cache (default: the module's own)
    * @param goBuildCache cache volume for Go's build cache (default: the module's own)
@@ -395,6 +396,21 @@ export class Kios {
   async build(key: Secret, cert: File, kernelSource?: Directory): Promise<Directory> {
     const ctx = await this.context();
     return buildRelease(ctx, { kernelSource: this.kernelSource(ctx, kernelSource), key, cert });
+  }
+
+  /**
+   * Check the CI templates a kiOS user copies: ci/github/*.yml with
+   * actionlint (shellcheck on their `run:` scripts), ci/gitlab/.gitlab-ci.yml
+   * against GitLab's CI schema with check-jsonschema; both pinned in
+   * build.toml. Returns the checkers' report; fails on any problem with the
+   * checkers' output, naming each bad file.
+   *
+   * @example dagger call lint-ci
+   * @param source a tree with ci/github/*.yml and ci/gitlab/.gitlab-ci.yml to check instead of the module's source, e.g. --source=./my-templates
+   */
+  @func()
+  async lintCi(source?: Directory): Promise<string> {
+    return lintCiTemplates(await this.context(), source ?? this.source);
   }
 
   /** The kernel built from `source`, or by default from kernelSource's. */

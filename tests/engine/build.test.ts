@@ -11,7 +11,7 @@ import path from "node:path";
 import { dag } from "@dagger.io/dagger";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootReport } from "../../.dagger/src/boot/report.js";
-import { dagger, offlineArgs } from "../../ci/dagger-call.js";
+import { dagger, offlineArgs } from "../../offline-engine/dagger-call.js";
 import { withKios } from "../support/kios.js";
 import { daggerSigning, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 

@@ -1,6 +1,6 @@
 /**
  * The module through the dagger CLI, in module mode: the engine loads
- * .dagger with this engine's TypeScript SDK (ci/engine/_overlay), serialises
+ * .dagger with this engine's TypeScript SDK (offline-engine/engine/_overlay), serialises
  * the Kios object between calls and takes File, Directory and Secret
  * arguments from the command line, as it does for a user. (The whole
  * `dagger call build` runs in tests/engine/build.test.ts.)
@@ -11,9 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
-import { CliRun, dagger, offlineArgs } from "../../ci/dagger-call.js";
-import { repoRoot } from "../../ci/engine-env.js";
-import { scanModule } from "../../ci/module-schema.js";
+import { CliRun, dagger, offlineArgs } from "../../offline-engine/dagger-call.js";
+import { repoRoot } from "../../offline-engine/engine-env.js";
+import { scanModule } from "../../offline-engine/module-schema.js";
 import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
 let keys: TestKeys;

@@ -10,7 +10,7 @@ import { dag, File } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { Kios } from "../../.dagger/src/index.js";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
-import { repoRoot } from "../../ci/engine-env.js";
+import { repoRoot } from "../../offline-engine/engine-env.js";
 import { withKios } from "../support/kios.js";
 
 const buildToml = fs.readFileSync(path.join(repoRoot, "build.toml"), "utf8");

@@ -16,7 +16,7 @@ import { Kios } from "../../.dagger/src/index.js";
 import { buildKernel } from "../../.dagger/src/stages/kernel.js";
 import { parseDotConfig } from "../../.dagger/src/stages/kernel-config.js";
 import { withDebianDownloads } from "../../.dagger/src/stages/toolchain.js";
-import { repoRoot } from "../../ci/engine-env.js";
+import { repoRoot } from "../../offline-engine/engine-env.js";
 import { debianKernelSource, kernelVersion } from "../support/debian-kernel-source.js";
 import { withKios } from "../support/kios.js";
 import { stageContextOf } from "../support/stage-context.js";

@@ -4,7 +4,7 @@
  * once so that the first test does not pay for it.
  */
 import { connection, dag } from "@dagger.io/dagger";
-import { bootstrapEngine } from "../../ci/engine-env.js";
+import { bootstrapEngine } from "../../offline-engine/engine-env.js";
 
 export default async function setup(): Promise<void> {
   Object.assign(process.env, await bootstrapEngine());

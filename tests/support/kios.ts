@@ -2,8 +2,8 @@
 import type { Writable } from "node:stream";
 import { connection, dag } from "@dagger.io/dagger";
 import { Kios } from "../../.dagger/src/index.js";
-import { explainDaggerError } from "../../ci/dagger-errors.js";
-import { bootstrapEngine, repoRoot } from "../../ci/engine-env.js";
+import { explainDaggerError } from "../../offline-engine/dagger-errors.js";
+import { bootstrapEngine, repoRoot } from "../../offline-engine/engine-env.js";
 
 /**
  * Calls `fn` with the module object built from this checkout in offline

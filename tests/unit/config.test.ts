@@ -4,7 +4,7 @@ import path from "node:path";
 import toml from "@iarna/toml";
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseBuildConfig } from "../../.dagger/src/config/index.js";
-import { repoRoot } from "../../ci/engine-env.js";
+import { repoRoot } from "../../offline-engine/engine-env.js";
 
 const goodToml = fs.readFileSync(path.join(repoRoot, "build.toml"), "utf8");
 type Table = Record<string, any>;

@@ -9,7 +9,7 @@ import {
   parseFragment,
   unmetRequests,
 } from "../../.dagger/src/stages/kernel-config.js";
-import { repoRoot } from "../../ci/engine-env.js";
+import { repoRoot } from "../../offline-engine/engine-env.js";
 
 const fragment = (file: string, ...lines: string[]) => ({ file, text: lines.join("\n") + "\n" });
 

@@ -1,6 +1,6 @@
 /** The module's schema, read by the SDK's own introspector. */
 import { beforeAll, describe, expect, it } from "vitest";
-import { ModuleSchema, scanModule } from "../../ci/module-schema.js";
+import { ModuleSchema, scanModule } from "../../offline-engine/module-schema.js";
 
 let schema: ModuleSchema;
 beforeAll(async () => {

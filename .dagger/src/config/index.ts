@@ -6,7 +6,7 @@
 import toml from "@iarna/toml";
 import { z } from "zod";
 import { describeIssue } from "./issues.js";
-import { debianPins, digestPinnedImage, goModulePin, httpsUrl, sha256Hex } from "./pins.js";
+import { debianPins, digestPinnedImage, goModulePin, httpsUrl, pypiPins, sha256Hex } from "./pins.js";
 
 const archiveFileName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.tar$/, {
   message: "an image archive file name (name.tar, no directories)",
@@ -47,6 +47,9 @@ export const BuildConfigSchema = z.strictObject({
   kubernetes: goModulePin,
   etcd: goModulePin,
   cni_plugins: goModulePin,
+  /** The CI templates' checkers: actionlint, and check-jsonschema with its dependencies. */
+  actionlint: goModulePin,
+  pypi: z.strictObject({ packages: pypiPins }),
   cluster: z.strictObject({
     domain: dnsName,
     pod_namespace: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, { message: "a Kubernetes namespace name" }),

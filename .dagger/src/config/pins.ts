@@ -23,3 +23,12 @@ export const debianPins = z.record(
   z.string().regex(/^[a-z0-9][a-z0-9+.-]+$/, { message: "a Debian package name" }),
   z.string().regex(/^[A-Za-z0-9.+~:-]+$/, { message: "a Debian package version" }),
 );
+
+/** PyPI packages pinned to one wheel each: { name = { version, sha256 } }. */
+export const pypiPins = z.record(
+  z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]*[A-Za-z0-9])?$/, { message: "a PyPI package name" }),
+  z.strictObject({
+    version: z.string().regex(/^\d+(\.\d+)*(\.post\d+)?$/, { message: "a released PyPI version (1.2.3)" }),
+    sha256: sha256Hex,
+  }),
+);

@@ -12,7 +12,7 @@ import type { StageContext } from "../context.js";
 export type GoModulePin = BuildConfig["containerd"];
 
 /** The build.toml tables that pin a Go module; errors name them. */
-export type GoPinKey = "containerd" | "runc" | "kubernetes" | "etcd" | "cni_plugins";
+export type GoPinKey = "containerd" | "runc" | "kubernetes" | "etcd" | "cni_plugins" | "actionlint";
 
 /** A pinned module's files, fetched and verified. */
 export interface GoModuleSource {

@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
-# Build the runtime image of our "typescript" SDK (ci/engine/_overlay) as
+# Build the runtime image of our "typescript" SDK (offline-engine/engine/_overlay) as
 # built-in engine content: Debian's Node.js, and in /opt/kios-ts the Dagger
-# TypeScript SDK at the engine's version, tsx and npm (ci/typescript-runtime).
+# TypeScript SDK at the engine's version, tsx and npm (offline-engine/typescript-runtime).
 # Writes an OCI content store (blobs/sha256/...) and prints
 # "<store dir> <manifest digest>".
 source "$(dirname "$0")/lib.sh"
-src=$KIOS_ROOT/ci/typescript-runtime
+src=$KIOS_ROOT/offline-engine/typescript-runtime
 
 sdk=v$(node -p 'require(process.argv[1]).dependencies["@dagger.io/dagger"]' "$src/package.json")
 [ "$sdk" = "$DAGGER_VERSION" ] ||
-  die "ci/typescript-runtime/package.json pins @dagger.io/dagger $sdk, the engine is $DAGGER_VERSION"
+  die "offline-engine/typescript-runtime/package.json pins @dagger.io/dagger $sdk, the engine is $DAGGER_VERSION"
 
 key=$( (cat "$0"; cd "$src" && cat package.json package-lock.json entrypoint.ts prepare run) | sha256sum | cut -c1-16)
 out=$KIOS_CACHE/typescript-runtime/$key

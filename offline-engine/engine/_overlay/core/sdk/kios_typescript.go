@@ -1,11 +1,11 @@
 // kiOS addition to the engine (built in through `go build -overlay`, see
-// ci/engine-build.sh): the "typescript" SDK without a registry.
+// offline-engine/engine-build.sh): the "typescript" SDK without a registry.
 //
 // The stock TypeScript SDK is a Go-SDK module whose runtime pulls node and bun
 // images by digest. This one is native, like the engine's Go SDK: the runtime
 // container starts from built-in content (Debian's Node.js with the Dagger
 // TypeScript SDK, tsx and npm in /opt/kios-ts, made by
-// ci/typescript-runtime.sh), installs the module's npm dependencies once per
+// offline-engine/typescript-runtime.sh), installs the module's npm dependencies once per
 // module source, and runs the SDK's own entrypoint() on the module's files.
 
 package sdk
@@ -67,7 +67,7 @@ func (sdk *kiosTypescriptSDK) Runtime(
 	}
 	digest := os.Getenv(KiosTypescriptRuntimeDigestEnvName)
 	if digest == "" {
-		return inst, fmt.Errorf("this engine carries no TypeScript runtime: %s is unset (ci/engine-image.sh sets it)", KiosTypescriptRuntimeDigestEnvName)
+		return inst, fmt.Errorf("this engine carries no TypeScript runtime: %s is unset (offline-engine/engine-image.sh sets it)", KiosTypescriptRuntimeDigestEnvName)
 	}
 	dag, err := sdk.root.Server.Server(ctx)
 	if err != nil {

@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Build the Dagger CLI and engine binaries at the SDK's version from the Go
-# module proxy, through the wrapper module in ci/engine. Prints the output dir.
+# module proxy, through the wrapper module in offline-engine/engine. Prints the output dir.
 source "$(dirname "$0")/lib.sh"
 
-wrapper=$KIOS_ROOT/ci/engine
+wrapper=$KIOS_ROOT/offline-engine/engine
 grep -qE "^\s*github.com/dagger/dagger $DAGGER_VERSION( |\$)" "$wrapper/go.mod" ||
-  die "ci/engine/go.mod does not require github.com/dagger/dagger $DAGGER_VERSION (the SDK version in package.json)"
+  die "offline-engine/engine/go.mod does not require github.com/dagger/dagger $DAGGER_VERSION (the SDK version in package.json)"
 command -v go >/dev/null || die "go is not installed (Go >= 1.24 is needed to build the engine)"
 
 overlay=$wrapper/_overlay
@@ -18,7 +18,7 @@ log "building Dagger $DAGGER_VERSION CLI and engine from the Go module proxy (co
 tmp=$out.tmp
 rm -rf "$tmp"; mkdir -p "$tmp/bin"
 pkg=github.com/dagger/dagger
-# Our "typescript" SDK (ci/engine/_overlay) replaces the stock one, which
+# Our "typescript" SDK (offline-engine/engine/_overlay) replaces the stock one, which
 # pulls registry images: the build uses a copy of dagger's module with our
 # file added to core/sdk and the loader's typescript case pointed at it.
 # (go build -overlay cannot replace files in the module cache.)
@@ -26,7 +26,7 @@ src=$(cd "$wrapper" && go mod download -json "$pkg@$DAGGER_VERSION" | sed -n 's/
 [ -f "$src/core/sdk/loader.go" ] || die "cannot find $pkg@$DAGGER_VERSION in the module cache"
 stock='return l.loadBuiltinSDK(ctx, root, sdk, digest.Digest(os.Getenv(distconsts.TypescriptSDKManifestDigestEnvName)))'
 [ "$(grep -cF "$stock" "$src/core/sdk/loader.go")" = 1 ] ||
-  die "core/sdk/loader.go of $DAGGER_VERSION does not load the typescript SDK as expected: update ci/engine-build.sh"
+  die "core/sdk/loader.go of $DAGGER_VERSION does not load the typescript SDK as expected: update offline-engine/engine-build.sh"
 patched=$KIOS_CACHE/dagger/src-$DAGGER_VERSION # one stable path, so Go's build cache keeps serving it
 rm -rf "$patched"; cp -r "$src" "$patched"; chmod -R u+w "$patched"
 sed "s|$stock|return \\&kiosTypescriptSDK{root: root, rawConfig: sdk.Config}, nil|" "$src/core/sdk/loader.go" > "$patched/core/sdk/loader.go"

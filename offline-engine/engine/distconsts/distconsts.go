@@ -1,7 +1,7 @@
 // Package distconsts stands in for dagger's nested module of the same name,
 // which the Go module proxy does not serve. It holds only the names the
 // engine and CLI refer to; the paths match our engine image layout
-// (ci/engine-image.sh).
+// (offline-engine/engine-image.sh).
 package distconsts
 
 // Engine container and socket defaults.

@@ -3,8 +3,8 @@
 # dockerd, the Dagger CLI + engine built at the SDK's version, the engine
 # image and container, and the offline base image. Caches live under $KIOS_CACHE.
 #
-#   ci/bootstrap.sh          set up, then print the environment as KEY=VALUE
-#   eval "$(ci/bootstrap.sh --export)"   set up and export into this shell
+#   offline-engine/bootstrap.sh          set up, then print the environment as KEY=VALUE
+#   eval "$(offline-engine/bootstrap.sh --export)"   set up and export into this shell
 source "$(dirname "$0")/lib.sh"
 
 need_pkgs=()
@@ -25,10 +25,10 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || die "dockerd did not start; see $KIOS_CACHE/dockerd.log"
 fi
 
-engine_dir=$("$KIOS_ROOT/ci/engine-build.sh")
-engine_image=$("$KIOS_ROOT/ci/engine-image.sh" "$engine_dir")
-"$KIOS_ROOT/ci/base-image.sh" >/dev/null
-engine_container=$("$KIOS_ROOT/ci/engine-start.sh" "$engine_image")
+engine_dir=$("$KIOS_ROOT/offline-engine/engine-build.sh")
+engine_image=$("$KIOS_ROOT/offline-engine/engine-image.sh" "$engine_dir")
+"$KIOS_ROOT/offline-engine/base-image.sh" >/dev/null
+engine_container=$("$KIOS_ROOT/offline-engine/engine-start.sh" "$engine_image")
 
 env_lines=(
   "_EXPERIMENTAL_DAGGER_CLI_BIN=$engine_dir/bin/dagger"

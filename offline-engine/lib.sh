@@ -1,4 +1,4 @@
-# Shared settings for the ci/ scripts. Source it; do not run it.
+# Shared settings for the offline-engine/ scripts. Source it; do not run it.
 set -euo pipefail
 
 KIOS_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)

@@ -1,6 +1,6 @@
 /**
  * `dagger call` on this checkout with the CLI built at the SDK's version,
- * offline: the base image comes from the archive ci/base-image.sh made,
+ * offline: the base image comes from the archive offline-engine/base-image.sh made,
  * passed as a File (the module runs in a container and cannot read it).
  */
 import { spawn } from "node:child_process";
@@ -30,7 +30,7 @@ export function offlineArgs(): string[] {
   ];
 }
 
-/** The engine's environment: from the vitest global setup if it ran, else from ci/bootstrap.sh. */
+/** The engine's environment: from the vitest global setup if it ran, else from offline-engine/bootstrap.sh. */
 export async function engineEnv(): Promise<NodeJS.ProcessEnv> {
   if (!process.env._EXPERIMENTAL_DAGGER_CLI_BIN) Object.assign(process.env, await bootstrapEngine());
   return process.env;

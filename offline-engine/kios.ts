@@ -1,7 +1,7 @@
 /**
  * `npm run kios -- <function> [args...]` is `dagger call --offline
  * --base-archive=<offline base image> <function> [args...]` with the CLI and
- * engine ci/bootstrap.sh builds: the same arguments, output and exit code.
+ * engine offline-engine/bootstrap.sh builds: the same arguments, output and exit code.
  *
  *   npm run kios -- build --key=file:./db.key --cert=./db.crt export --path=./out
  */
