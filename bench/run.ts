@@ -1,18 +1,20 @@
 /**
  * npm run bench [group ...]: runs the benchmark groups (all by default),
  * merges their figures into out/bench.json (one flat object of named
- * figures) and prints them as a table.
+ * figures), writes docs/figures.md from it and prints them as a table.
  */
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
-import { repoRoot } from "../ci/engine-env.js";
-import { bootstrapEngine } from "../ci/engine-env.js";
+import { repoRoot } from "../offline-engine/engine-env.js";
+import { bootstrapEngine } from "../offline-engine/engine-env.js";
 import { initFigures } from "../init/bench.js";
 import { bootBenchFigures } from "./boot.js";
 import { buildFigures } from "./build.js";
 import { clusterFigures } from "./cluster.js";
 import { componentFigures } from "./components.js";
 import { engineFigures } from "./engine.js";
+import { figuresPage } from "./figures-page.js";
 import { kernelFigures } from "./kernel.js";
 import { moduleFigures } from "./module.js";
 
@@ -45,6 +47,8 @@ async function main(): Promise<void> {
     fs.mkdirSync(path.dirname(file), { recursive: true });
     fs.writeFileSync(file, JSON.stringify(figures, null, 2) + "\n");
   }
+  const measured = `${new Date().toISOString().slice(0, 10)} on ${os.cpus().length} × ${os.cpus()[0]?.model ?? "unknown CPU"}`;
+  fs.writeFileSync(path.join(repoRoot, "docs/figures.md"), figuresPage(figures, measured));
   console.table(Object.entries(figures).map(([figure, value]) => ({ figure, value })));
 }
 
