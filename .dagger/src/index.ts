@@ -7,6 +7,7 @@ import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
 import { bootNode, clusterBoot, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { KernelBuild } from "./kernel-build.js";
 import { NodeBoot } from "./node-boot.js";
 import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
 import { lintCiTemplates } from "./stages/ci-lint.js";
@@ -18,7 +19,7 @@ import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
-import { buildKernel, KernelBuild } from "./stages/kernel.js";
+import { BuiltKernel, buildKernel } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildKubelet } from "./stages/kubelet.js";
@@ -101,35 +102,19 @@ export class Kios {
   }
 
   /**
-   * The kernel, configured from tinyconfig + the kernel/*.config fragments:
-   * a directory with `bzImage`, the final `config`, and `modules/` (the
-   * modules_install tree, lib/modules/<release>/, every module signed).
-   * Fails naming each option a fragment asks for that the final .config
-   * does not have.
+   * The kernel, configured from tinyconfig + the kernel/*.config fragments,
+   * built once: a KernelBuild with its `bzImage`, signed `modules`
+   * (lib/modules/<release>/), final `config` and build `log`. Fails naming
+   * each option a fragment asks for that the final .config does not have.
    *
-   * @example dagger call kernel --source=./linux-6.12.111 export --path=out/kernel
+   * @example dagger call kernel --source=./linux-6.12.111 directory export --path=out/kernel
+   * @example dagger call kernel --source=./linux-6.12.111 log contents
    * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256 (offline: Debian's linux-source)
    */
   @func()
-  async kernel(source?: Directory): Promise<Directory> {
+  async kernel(source?: Directory): Promise<KernelBuild> {
     const built = await this.builtKernel(await this.context(), source);
-    return dag
-      .directory()
-      .withFile("bzImage", built.bzImage)
-      .withFile("config", built.config)
-      .withDirectory("modules", built.modules);
-  }
-
-  /**
-   * The log of the kernel build `kernel` returns: timed phases, kbuild's
-   * output and the ccache statistics of that build.
-   *
-   * @example dagger call kernel-build-log --source=./linux-6.12.111 contents
-   * @param source a kernel source tree; default: build.toml [kernel] tarball_url, checked against tarball_sha256 (offline: Debian's linux-source)
-   */
-  @func()
-  async kernelBuildLog(source?: Directory): Promise<File> {
-    return (await this.builtKernel(await this.context(), source)).log;
+    return new KernelBuild(built.bzImage, built.modules, built.config, built.log);
   }
 
   /**
@@ -414,7 +399,7 @@ export class Kios {
   }
 
   /** The kernel built from `source`, or by default from kernelSource's. */
-  private builtKernel(ctx: StageContext, source?: Directory): Promise<KernelBuild> {
+  private builtKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
     return buildKernel(ctx, this.kernelSource(ctx, source));
   }
 

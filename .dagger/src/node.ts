@@ -15,7 +15,7 @@ import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, probeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
-import type { KernelBuild } from "./stages/kernel.js";
+import type { BuiltKernel } from "./stages/kernel.js";
 import { buildKubelet } from "./stages/kubelet.js";
 import { buildMountHelper } from "./stages/mount-helper.js";
 import { buildNodeTools } from "./stages/node-tools.js";
@@ -103,7 +103,7 @@ export function sbat(version: string): string {
 }
 
 /** What the UKI takes from the kernel stage: the kernel and its signed modules. */
-export type NodeKernel = Pick<KernelBuild, "bzImage" | "modules">;
+export type NodeKernel = Pick<BuiltKernel, "bzImage" | "modules">;
 
 /**
  * The kernel's modules tree (lib/modules/<release>/) as one more initramfs

@@ -73,7 +73,7 @@ describe("kernel stage", () => {
       const source = await debianKernelSource(kios);
       const kernel = await kios.kernel(source);
       const qemu = (await kios.toolchain(["qemu-system-x86"]))
-        .withFile("/boot/bzImage", kernel.file("bzImage"))
+        .withFile("/boot/bzImage", kernel.bzImage)
         .withExec([
           "sh",
           "-c",
@@ -113,9 +113,9 @@ describe("kernel stage", () => {
         "poweroff -f",
       ].join("\n");
       const qemu = (await kios.toolchain(["qemu-system-x86", "busybox-static", "cpio"]))
-        .withDirectory("/root/lib", kernel.directory("modules/lib"))
+        .withDirectory("/root/lib", kernel.modules.directory("lib"))
         .withNewFile("/root/init", init, { permissions: 0o755 })
-        .withFile("/boot/bzImage", kernel.file("bzImage"))
+        .withFile("/boot/bzImage", kernel.bzImage)
         .withExec([
           "bash",
           "-ec",
@@ -146,12 +146,12 @@ describe("kernel stage", () => {
       const pin = `docker.io=${config.debian.packages["docker.io"]}`;
       const checked = withDebianDownloads(await kios.toolchain([]), caches, [pin], "/tmp/docker")
         .withExec(["sh", "-ec", "dpkg-deb -x docker.io_*.deb . && cp usr/share/docker.io/contrib/check-config.sh /"])
-        .withFile("/kernel.config", kernel.file("config"))
+        .withFile("/kernel.config", kernel.config)
         .withExec(["sh", "-c", "sh /check-config.sh /kernel.config; true"]);
       return {
         checkConfig: await checked.stdout(),
-        dotConfig: await kernel.file("config").contents(),
-        modules: await moduleReport(kios, kernel.directory("modules")),
+        dotConfig: await kernel.config.contents(),
+        modules: await moduleReport(kios, kernel.modules),
       };
     });
     const necessary = checkConfig.split("Generally Necessary:")[1]?.split("Optional Features:")[0];
@@ -200,8 +200,8 @@ describe("kernel stage", () => {
         }
         const started = Date.now();
         const kernel = await changed.kernel(source);
-        const releases = (await kernel.directory("modules/lib/modules").entries()).map((e) => e.replace(/\/$/, ""));
-        const log = await (await changed.kernelBuildLog(source)).contents();
+        const releases = (await kernel.modules.directory("lib/modules").entries()).map((e) => e.replace(/\/$/, ""));
+        const log = await kernel.log.contents();
         return { ms: Date.now() - started, log, releases };
       });
 

@@ -57,6 +57,6 @@ let kernel: Promise<string> | undefined;
 
 /** The path of kiOS's kernel (bzImage): a cold build takes about 13 minutes here, a cached one seconds. */
 export function initTestKernel(): Promise<string> {
-  kernel ??= withKios(async (kios) => (await kios.kernel(await debianKernelSource(kios))).file("bzImage").export(join(outDir, "bzImage")));
+  kernel ??= withKios(async (kios) => (await kios.kernel(await debianKernelSource(kios))).bzImage.export(join(outDir, "bzImage")));
   return kernel;
 }

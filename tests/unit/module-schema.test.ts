@@ -8,11 +8,19 @@ beforeAll(async () => {
 });
 
 describe("module schema (SDK introspector)", () => {
-  it("exposes Kios and the NodeBoot result, each described, and no stray interfaces", () => {
-    expect(Object.keys(schema.objects).sort()).toEqual(["Kios", "NodeBoot"]);
+  it("exposes Kios and the KernelBuild and NodeBoot results, each described, and no stray interfaces", () => {
+    expect(Object.keys(schema.objects).sort()).toEqual(["KernelBuild", "Kios", "NodeBoot"]);
     expect(schema.objects.Kios.description).toMatch(/kiOS build/);
     expect(schema.objects.NodeBoot.description).toMatch(/One boot of a UKI on the test network/);
     expect(schema.interfaces).toEqual({});
+  });
+
+  it("has kernel(source: Directory): KernelBuild with its parts as fields, built once", () => {
+    expect(schema.objects.Kios.methods.kernel.returnType).toEqual({ kind: "OBJECT_KIND", name: "KernelBuild" });
+    expect(schema.objects.Kios.methods.kernelBuildLog).toBeUndefined();
+    const build = schema.objects.KernelBuild;
+    expect(Object.keys(build.properties).sort()).toEqual(["bzImage", "config", "log", "modules"]);
+    expect(build.methods.directory.returnType).toEqual({ kind: "OBJECT_KIND", name: "Directory" });
   });
 
   it("has configDrive(config: File!): File and bootNode(uki: File!, ...): NodeBoot with a report", () => {

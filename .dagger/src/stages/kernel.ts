@@ -16,7 +16,7 @@ export const KERNEL_PACKAGES = [
   "libssl-dev", "make", "openssl", "xz-utils", "zstd",
 ];
 
-export interface KernelBuild {
+export interface BuiltKernel {
   bzImage: File;
   /** `make modules_install INSTALL_MOD_PATH=` output: lib/modules/<release>/, modules signed. */
   modules: Directory;
@@ -41,7 +41,7 @@ const MAKE = `make -C ${SRC} O=${BUILD} CC="ccache gcc" HOSTCC="ccache gcc"`;
  * upstream tarball of build.toml [kernel] is downloaded and verified.
  * Fails, naming the options, if a fragment's request is not in the final .config.
  */
-export async function buildKernel(ctx: StageContext, source?: Directory): Promise<KernelBuild> {
+export async function buildKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
   const fragments = await readFragments(ctx.source.directory("kernel"));
   const src = source ?? upstreamSource(ctx);
   const toolchain = withReproducibleEnv(ctx, ctx.toolchain(KERNEL_PACKAGES)).withMountedDirectory(SRC, src);
