@@ -17,53 +17,41 @@
  *   source (a comment added to init/main.ts): init, initramfs, UKI and a new
  *   smoke boot are redone, nothing else.
  *
- * The bench volumes are emptied afterwards so they keep no disk.
+ * The bench volumes are emptied afterwards so they keep no disk. All
+ * through the module's public functions, the caches given to its constructor.
  */
-import { CacheVolume, dag, Directory } from "@dagger.io/dagger";
-import type { StageContext } from "../.dagger/src/context.js";
-import { nodeParts } from "../.dagger/src/node.js";
-import { buildContainerd } from "../.dagger/src/stages/containerd.js";
-import { buildKubelet } from "../.dagger/src/stages/kubelet.js";
-import { buildRunc } from "../.dagger/src/stages/runc.js";
-import { buildRelease } from "../.dagger/src/release.js";
-import { buildKernel } from "../.dagger/src/stages/kernel.js";
-import { debianKernelSource } from "../.dagger/src/stages/kernel-source.js";
+import { CacheVolume, dag } from "@dagger.io/dagger";
+import { Kios } from "../.dagger/src/index.js";
 import { withKios } from "../tests/support/kios.js";
 import { daggerSigning, makeTestKeys } from "../tests/support/secure-boot-keys.js";
-import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 import { seconds, timed } from "./timing.js";
 
-/** Compile caches a cold build starts without. */
-const COMPILE_CACHES = /^(go-build|kernel-build-.*|kernel-ccache)$/;
-
 /** The four compile stages, built side by side and waited for. */
-async function stages(ctx: StageContext): Promise<void> {
-  const [kernel, parts] = await Promise.all([buildKernel(ctx, debianKernelSource(ctx)), nodeParts(ctx)]);
+async function stages(kios: Kios): Promise<void> {
   await Promise.all([
-    kernel.bzImage.sync(),
-    parts.containerd.sync(),
-    parts.runc.sync(),
-    parts.kubelet.sync(),
+    kios.kernel().then((k) => k.bzImage.sync()),
+    kios.containerd().then((d) => d.sync()),
+    kios.runc().then((f) => f.sync()),
+    kios.kubelet().then((f) => f.sync()),
   ]);
 }
 
-/** `warm` with fresh compile caches (new volumes, kept in `volumes`): each compile step starts cold. */
-export function coldCompileContext(warm: StageContext, run: string, volumes: Map<string, CacheVolume>): StageContext {
-  return {
-    ...warm,
-    cache: (name) => {
-      if (!COMPILE_CACHES.test(name)) return warm.cache(name);
-      if (!volumes.has(name)) volumes.set(name, dag.cacheVolume(`kios-bench-${run}-${name}`));
-      return volumes.get(name)!;
-    },
-  };
+/** Fresh compile caches (Go build cache, kernel ccache and build directory) named after `run`. */
+export function coldCaches(run: string): CacheVolume[] {
+  return ["go-build", "kernel-ccache", "kernel-build"].map((name) => dag.cacheVolume(`kios-bench-${run}-${name}`));
+}
+
+/** `kios` with the compile caches `caches` (coldCaches) and the rest as its own: each compile starts cold. */
+export function withCompileCaches(kios: Kios, caches: CacheVolume[], source = kios.source): Kios {
+  const [goBuild, ccache, kernelBuild] = caches;
+  return new Kios(source, kios.offline, kios.base, kios.aptArchives, kios.aptLists, kios.baseArchive, kios.goModCache, goBuild, ccache, kernelBuild);
 }
 
 /** Empties the bench's cache volumes so they keep no disk. */
-export async function emptyVolumes(ctx: StageContext, volumes: Map<string, CacheVolume>): Promise<void> {
-  for (const volume of volumes.values()) {
-    await ctx.toolchain([]).withMountedCache("/cache", volume).withExec(["find", "/cache", "-mindepth", "1", "-delete"]).sync();
+export async function emptyVolumes(kios: Kios, volumes: CacheVolume[]): Promise<void> {
+  for (const volume of volumes) {
+    await (await kios.toolchain([])).withMountedCache("/cache", volume).withExec(["find", "/cache", "-mindepth", "1", "-delete"]).sync();
   }
 }
 
@@ -72,33 +60,27 @@ export async function buildFigures(): Promise<Figures> {
   const keys = makeTestKeys();
   try {
     await withKios(async (kios) => {
-      const { source } = kios;
-      const warm = await stageContextOf(kios);
       const run = `${process.pid}-${Date.now()}`;
-      const volumes = new Map<string, CacheVolume>();
-      const cold = coldCompileContext(warm, run, volumes);
+      const caches = coldCaches(run);
+      const cold = withCompileCaches(kios, caches);
       const signing = daggerSigning(keys);
-      const release = (ctx: StageContext, nonce: string): Promise<Directory> =>
-        buildRelease(ctx, { kernelSource: debianKernelSource(ctx), ...signing, nonce }).then(async (d) => {
-          await d.sync();
-          return d;
-        });
+      const release = (k: Kios, nonce: string) => k.build(signing.key, signing.cert, undefined, nonce).then((d) => d.sync());
       try {
         const started = Date.now();
-        figures["kernel.cold_s"] = (await timed(() => buildKernel(cold, debianKernelSource(cold)).then((k) => k.bzImage.sync()))).s;
-        figures["containerd.cold_s"] = (await timed(() => buildContainerd(cold).then((d) => d.sync()))).s;
-        figures["runc.cold_s"] = (await timed(() => buildRunc(cold).then((f) => f.sync()))).s;
-        figures["kubelet.cold_s"] = (await timed(() => buildKubelet(cold).then((f) => f.sync()))).s;
+        figures["kernel.cold_s"] = (await timed(() => cold.kernel().then((k) => k.bzImage.sync()))).s;
+        figures["containerd.cold_s"] = (await timed(() => cold.containerd().then((d) => d.sync()))).s;
+        figures["runc.cold_s"] = (await timed(() => cold.runc().then((f) => f.sync()))).s;
+        figures["kubelet.cold_s"] = (await timed(() => cold.kubelet().then((f) => f.sync()))).s;
         figures["stages.cold_s"] = seconds(Date.now() - started);
         await release(cold, `cold-${run}`);
         figures["build.cold_s"] = seconds(Date.now() - started);
         figures["stages.warm_s"] = (await timed(() => stages(cold))).s;
 
-        const main = await source.file("init/main.ts").contents();
-        const changed = { ...cold, source: source.withNewFile("init/main.ts", `${main}// bench ${run}\n`) };
+        const main = await kios.source.file("init/main.ts").contents();
+        const changed = withCompileCaches(kios, caches, kios.source.withNewFile("init/main.ts", `${main}// bench ${run}\n`));
         figures["build.warm_init_change_s"] = (await timed(() => release(changed, `init-${run}`))).s;
       } finally {
-        await emptyVolumes(warm, volumes);
+        await emptyVolumes(kios, caches);
       }
     });
   } finally {

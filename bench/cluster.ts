@@ -12,14 +12,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import type { CacheVolume } from "@dagger.io/dagger";
 import type { ClusterReport } from "../.dagger/src/boot/cluster-report.js";
-import { buildControlPlane } from "../.dagger/src/stages/control-plane.js";
 import { withKios } from "../tests/support/kios.js";
 import { daggerSigning, makeTestKeys } from "../tests/support/secure-boot-keys.js";
-import { stageContextOf } from "../tests/support/stage-context.js";
 import { medians } from "./boot.js";
-import { coldCompileContext, emptyVolumes } from "./build.js";
+import { coldCaches, emptyVolumes, withCompileCaches } from "./build.js";
 import type { Figures } from "./run.js";
 import { timed } from "./timing.js";
 
@@ -30,14 +27,13 @@ export async function clusterFigures(): Promise<Figures> {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-bench-cluster-"));
   try {
     return await withKios(async (kios) => {
-      const warm = await stageContextOf(kios);
-      const volumes = new Map<string, CacheVolume>();
       const figures: Figures = {};
+      const caches = coldCaches(`${process.pid}-${Date.now()}`);
       try {
-        const cold = coldCompileContext(warm, `${process.pid}-${Date.now()}`, volumes);
-        figures["controlplane.cold_s"] = (await timed(() => buildControlPlane(cold).then((d) => d.sync()))).s;
+        const cold = withCompileCaches(kios, caches);
+        figures["controlplane.cold_s"] = (await timed(() => cold.controlPlane().then((d) => d.sync()))).s;
       } finally {
-        await emptyVolumes(warm, volumes);
+        await emptyVolumes(kios, caches);
       }
       const signing = daggerSigning(keys);
       const uki = await kios.sign(await kios.uki(), signing.key, signing.cert);

@@ -11,11 +11,8 @@
  * kernel.cold_s comes from the build group (bench/build.ts), which builds
  * every stage cold once.
  */
-import type { StageContext } from "../.dagger/src/context.js";
-import { buildKernel } from "../.dagger/src/stages/kernel.js";
-import { debianKernelSource } from "../tests/support/debian-kernel-source.js";
+import { Kios } from "../.dagger/src/index.js";
 import { withKios } from "../tests/support/kios.js";
-import { stageContextOf } from "../tests/support/stage-context.js";
 import type { Figures } from "./run.js";
 import { timed } from "./timing.js";
 
@@ -23,26 +20,22 @@ export async function kernelFigures(): Promise<Figures> {
   const figures: Figures = {};
   await withKios(async (kios) => {
     const { source } = kios;
-    const ctx = await stageContextOf(kios);
-    const kernelSource = await debianKernelSource(kios);
+    const kernelSource = await kios.kernelSource();
     const run = `${process.pid}-${Date.now()}`;
-    await buildKernel(ctx, kernelSource); // the module's own caches: built once if never before
-    // buildKernel waits for the build to finish, so its duration is the build's.
-    const warm = await timed(() => buildKernel(ctx, kernelSource));
+    await kios.kernel(kernelSource); // the module's own caches: built once if never before
+    // kernel() waits for the build to finish, so its duration is the build's.
+    const warm = await timed(() => kios.kernel(kernelSource));
     figures["kernel.warm_s"] = warm.s;
     figures["kernel.bzimage_bytes"] = await warm.result.bzImage.size();
     figures["kernel.modules_count"] = (await warm.result.modules.glob("**/*.ko")).length;
 
     const arch = await source.file("kernel/00-arch.config").contents();
-    const changed = (tag: string): StageContext => ({
-      ...ctx,
-      source: source.withNewFile("kernel/00-arch.config", `${arch}CONFIG_LOCALVERSION="-${tag}"\n`),
-    });
+    const changed = (tag: string) => new Kios(source.withNewFile("kernel/00-arch.config", `${arch}CONFIG_LOCALVERSION="-${tag}"\n`), kios.offline);
     // The kept build directory may hold another configuration's objects
     // (Dagger served the warm call): a first change brings it to this one,
     // the second is the rebuild measured.
-    await buildKernel(changed(`a${run}`), kernelSource);
-    figures["kernel.fragment_rebuild_s"] = (await timed(() => buildKernel(changed(`b${run}`), kernelSource))).s;
+    await changed(`a${run}`).kernel(kernelSource);
+    figures["kernel.fragment_rebuild_s"] = (await timed(() => changed(`b${run}`).kernel(kernelSource))).s;
   });
   return figures;
 }

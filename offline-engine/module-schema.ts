@@ -29,6 +29,8 @@ export interface SchemaObject {
   description: string;
   constructor?: { arguments: Record<string, SchemaArg> };
   methods: Record<string, SchemaFunction>;
+  /** The object's @field()s. */
+  properties: Record<string, { name: string; description: string; type: { kind: string; name?: string } }>;
 }
 export interface ModuleSchema {
   name: string;

@@ -13,8 +13,12 @@ export interface StageContext {
    * build.toml's [debian.packages] pins; an unpinned package is an error.
    */
   toolchain(packages: string[]): Container;
-  /** A named Dagger cache volume, shared by every build of this module. */
-  cache(name: string): CacheVolume;
+  /**
+   * A named Dagger cache volume, shared by every build of this module; the
+   * caller's volume of that name if it gave one. `variant` splits the
+   * module's own volume (e.g. one kernel build directory per source).
+   */
+  cache(name: string, variant?: string): CacheVolume;
 }
 
 export interface ContextInputs {
@@ -24,7 +28,7 @@ export interface ContextInputs {
   offline: boolean;
   baseArchive?: File;
   aptCaches: AptCaches;
-  /** Cache volumes given by the caller, by name (go-mod, go-build, kernel-ccache); the others are the module's own. */
+  /** Cache volumes given by the caller, by name (go-mod, go-build, kernel-ccache, kernel-build); the others are the module's own. */
   caches?: Record<string, CacheVolume | undefined>;
 }
 
@@ -39,7 +43,7 @@ export function stageContext(inputs: ContextInputs): StageContext {
     source: inputs.source,
     toolchain: (packages) =>
       withDebianPackages(base, inputs.aptCaches, pinnedPackages(inputs.config.debian.packages, packages)),
-    cache: (name) => inputs.caches?.[name] ?? dag.cacheVolume(`kios-${name}`),
+    cache: (name, variant) => inputs.caches?.[name] ?? dag.cacheVolume(variant ? `kios-${name}-${variant}` : `kios-${name}`),
   };
 }
 

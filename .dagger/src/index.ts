@@ -7,6 +7,7 @@ import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
 import { bootNode, clusterBoot, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { checkBinaryName, checkFragmentName, downstreamOsRelease, type NodeExtensions, staticPodName } from "./extensions.js";
 import { KernelBuild } from "./kernel-build.js";
 import { NodeBoot } from "./node-boot.js";
 import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
@@ -19,7 +20,7 @@ import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
-import { BuiltKernel, buildKernel } from "./stages/kernel.js";
+import { BuiltKernel, buildKernel, upstreamKernelSource } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildKubelet } from "./stages/kubelet.js";
@@ -36,8 +37,13 @@ export class Kios {
   goModCache?: CacheVolume;
   goBuildCache?: CacheVolume;
   kernelCcache?: CacheVolume;
+  kernelBuildCache?: CacheVolume;
   aptArchives: CacheVolume;
   aptLists: CacheVolume;
+  /** A downstream's additions (with*): a prebuilt init, more /bin executables, its os-release. */
+  prebuiltInit?: File;
+  extraBinaries: Directory;
+  osRelease?: string;
 
   /**
    * @param source the kiOS source tree (build.toml, init/, kernel/, manifests/)
@@ -46,6 +52,7 @@ export class Kios {
    * @param goModCache cache volume for Go's module cache (default: the module's own)
    * @param goBuildCache cache volume for Go's build cache (default: the module's own)
    * @param kernelCcache cache volume for the kernel's ccache (default: the module's own)
+   * @param kernelBuildCache cache volume for the kernel's kept build directory (default: the module's own, one per source and toolchain)
    * @param baseArchive with offline: the base image archive itself (e.g. ~/.cache/kios/images/kios-base-trixie.tar); needed under `dagger call`, where the module runs in a container and cannot read the caller's files
    * @param aptArchives cache volume for downloaded Debian packages
    * @param aptLists cache volume for apt's package lists
@@ -60,6 +67,7 @@ export class Kios {
     goModCache?: CacheVolume,
     goBuildCache?: CacheVolume,
     kernelCcache?: CacheVolume,
+    kernelBuildCache?: CacheVolume,
   ) {
     this.source = source;
     this.offline = offline;
@@ -68,8 +76,10 @@ export class Kios {
     this.goModCache = goModCache;
     this.goBuildCache = goBuildCache;
     this.kernelCcache = kernelCcache;
+    this.kernelBuildCache = kernelBuildCache;
     this.aptArchives = aptArchives ?? dag.cacheVolume("kios-apt-archives");
     this.aptLists = aptLists ?? dag.cacheVolume("kios-apt-lists");
+    this.extraBinaries = dag.directory();
   }
 
   /**
@@ -102,6 +112,94 @@ export class Kios {
   }
 
   /**
+   * This build with another build.toml (pins, release version, kernel
+   * command line, cluster options), validated when a stage reads it: errors
+   * name the key.
+   *
+   * @example dagger call with-build-toml --config=./build.toml config
+   * @param config a build.toml
+   */
+  @func()
+  withBuildToml(config: File): Kios {
+    return this.copy({ source: this.source.withFile("build.toml", config) });
+  }
+
+  /**
+   * This build with one more kernel config fragment, kernel/<name>, merged
+   * in name order with kiOS's (a name kiOS uses replaces that fragment) and
+   * checked like them: the kernel fails naming any option it asks for that
+   * the final .config does not have.
+   *
+   * @example dagger call with-kernel-fragment --name=90-wireguard.config --fragment=./wireguard.config kernel config contents
+   * @param name the fragment's file name, ending in .config
+   * @param fragment its text: CONFIG_ lines
+   */
+  @func()
+  withKernelFragment(name: string, fragment: File): Kios {
+    checkFragmentName(name);
+    return this.copy({ source: this.source.withFile(`kernel/${name}`, fragment) });
+  }
+
+  /**
+   * This build with one more static pod in /etc/kubernetes/manifests,
+   * rendered into build.toml's pod namespace like kiOS's. The manifest is
+   * checked as node.yaml's staticPods are (a v1 Pod, a name not kios-*).
+   * Its images must be reachable from the node (a registry, or node.yaml's
+   * mirrors).
+   *
+   * @example dagger call with-static-pod --manifest=./hello.yaml rootfs directory --path=etc/kubernetes/manifests entries
+   * @param manifest a Pod manifest (YAML)
+   */
+  @func()
+  async withStaticPod(manifest: File): Promise<Kios> {
+    const name = staticPodName(await manifest.contents(), await manifest.name());
+    return this.copy({ source: this.source.withFile(`manifests/pods/${name}.yaml`, manifest) });
+  }
+
+  /**
+   * This build with one more executable in the node's /bin (a static one:
+   * the node has no libraries beyond what its own binaries need). It may
+   * not replace one of kiOS's.
+   *
+   * @example dagger call with-binary --binary=./my-agent rootfs directory --path=bin entries
+   * @param binary the executable
+   * @param name its name in /bin; default: the file's name
+   */
+  @func()
+  async withBinary(binary: File, name?: string): Promise<Kios> {
+    const file = name ?? (await binary.name());
+    checkBinaryName(file);
+    return this.copy({ extraBinaries: this.extraBinaries.withFile(file, binary, { permissions: 0o755 }) });
+  }
+
+  /**
+   * This build with a prebuilt PID 1 instead of the one built from init/
+   * (e.g. a patched kiOS init from your own tree).
+   *
+   * @example dagger call with-init --init=./init rootfs file --path=init size
+   * @param init the static init executable
+   */
+  @func()
+  withInit(init: File): Kios {
+    return this.copy({ prebuiltInit: init });
+  }
+
+  /**
+   * This build under your distro's name: /etc/os-release and the UKI's
+   * .osrel say NAME, ID, ID_LIKE=kios and VERSION_ID.
+   *
+   * @example dagger call with-os-release --name="Acme Node OS" --id=acme rootfs file --path=etc/os-release contents
+   * @param name the distro's name (NAME)
+   * @param id its os-release ID: lower-case letters, digits, . _ -
+   * @param versionId its VERSION_ID; default: build.toml's release version
+   */
+  @func()
+  async withOsRelease(name: string, id: string, versionId?: string): Promise<Kios> {
+    const version = versionId ?? (await this.loadConfig()).release.version;
+    return this.copy({ osRelease: downstreamOsRelease({ name, id, versionId: version }) });
+  }
+
+  /**
    * The kernel, configured from tinyconfig + the kernel/*.config fragments,
    * built once: a KernelBuild with its `bzImage`, signed `modules`
    * (lib/modules/<release>/), final `config` and build `log`. Fails naming
@@ -115,6 +213,18 @@ export class Kios {
   async kernel(source?: Directory): Promise<KernelBuild> {
     const built = await this.builtKernel(await this.context(), source);
     return new KernelBuild(built.bzImage, built.modules, built.config, built.log);
+  }
+
+  /**
+   * The kernel source `kernel` builds by default: the upstream tarball of
+   * build.toml [kernel], checked against its sha256; offline, Debian's
+   * linux-source package pinned in build.toml.
+   *
+   * @example dagger call kernel-source export --path=./linux
+   */
+  @func()
+  async kernelSource(): Promise<Directory> {
+    return this.sourceOrDefault(await this.context());
   }
 
   /**
@@ -183,7 +293,7 @@ export class Kios {
   @func()
   async rootfs(): Promise<Directory> {
     const ctx = await this.context();
-    return nodeRootfs(ctx, await nodeParts(ctx));
+    return nodeRootfs(ctx, await nodeParts(ctx, this.extensions()), this.extensions());
   }
 
   /**
@@ -195,8 +305,7 @@ export class Kios {
    */
   @func()
   async initramfs(): Promise<File> {
-    const ctx = await this.context();
-    return nodeInitramfs(ctx, await nodeRootfs(ctx, await nodeParts(ctx)));
+    return nodeInitramfs(await this.context(), await this.rootfs());
   }
 
   /**
@@ -210,7 +319,7 @@ export class Kios {
   async uki(kernelSource?: Directory): Promise<File> {
     const ctx = await this.context();
     const kernel = await this.builtKernel(ctx, kernelSource);
-    return nodeUki(ctx, kernel, [await this.initramfs()]);
+    return nodeUki(ctx, kernel, [await this.initramfs()], this.extensions());
   }
 
   /**
@@ -302,6 +411,7 @@ export class Kios {
    * @param powerOffDelay seconds between that line and the press
    * @param timeout seconds before the boot is stopped
    * @param nonce any new value forces a fresh boot instead of a cached one
+   * @param stopAt a regex of a console line at which to stop the boot at once (e.g. the firmware's "Access Denied")
    */
   @func()
   async bootNode(
@@ -314,8 +424,10 @@ export class Kios {
     powerOffDelay = 0,
     timeout = 900,
     nonce = "",
+    stopAt?: string,
   ): Promise<NodeBoot> {
     const run = await bootNode(await this.context(), {
+      stopAt,
       uki,
       secureBootCert: cert,
       drive,
@@ -363,7 +475,7 @@ export class Kios {
   @func()
   async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
     const ctx = await this.context();
-    const release = await releaseUkis(ctx, this.kernelSource(ctx, kernelSource), key && cert ? { key, cert } : undefined);
+    const release = await releaseUkis(ctx, this.sourceOrDefault(ctx, kernelSource), this.extensions(), key && cert ? { key, cert } : undefined);
     return reportDirectory(await smokeBoot(ctx, release.signed ?? release.unsigned, release.signed ? cert : undefined, nonce));
   }
 
@@ -376,11 +488,12 @@ export class Kios {
    * @param key Secure Boot signing key (PEM)
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param nonce any new value forces a fresh smoke boot instead of a cached one
    */
   @func()
-  async build(key: Secret, cert: File, kernelSource?: Directory): Promise<Directory> {
+  async build(key: Secret, cert: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
     const ctx = await this.context();
-    return buildRelease(ctx, { kernelSource: this.kernelSource(ctx, kernelSource), key, cert });
+    return buildRelease(ctx, { kernelSource: this.sourceOrDefault(ctx, kernelSource), key, cert, nonce, ext: this.extensions() });
   }
 
   /**
@@ -400,12 +513,12 @@ export class Kios {
 
   /** The kernel built from `source`, or by default from kernelSource's. */
   private builtKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
-    return buildKernel(ctx, this.kernelSource(ctx, source));
+    return buildKernel(ctx, this.sourceOrDefault(ctx, source));
   }
 
-  /** The given kernel source; offline, Debian's; else undefined (the pinned upstream tarball). */
-  private kernelSource(ctx: StageContext, given?: Directory): Directory | undefined {
-    return given ?? (this.offline ? debianKernelSource(ctx) : undefined);
+  /** The given kernel source, or the default: offline, Debian's; else the pinned upstream tarball. */
+  private sourceOrDefault(ctx: StageContext, given?: Directory): Directory {
+    return given ?? (this.offline ? debianKernelSource(ctx) : upstreamKernelSource(ctx));
   }
 
   private async context(): Promise<StageContext> {
@@ -416,8 +529,23 @@ export class Kios {
       offline: this.offline,
       baseArchive: this.baseArchive,
       aptCaches: { archives: this.aptArchives, lists: this.aptLists },
-      caches: { "go-mod": this.goModCache, "go-build": this.goBuildCache, "kernel-ccache": this.kernelCcache },
+      caches: {
+        "go-mod": this.goModCache,
+        "go-build": this.goBuildCache,
+        "kernel-ccache": this.kernelCcache,
+        "kernel-build": this.kernelBuildCache,
+      },
     });
+  }
+
+  private extensions(): NodeExtensions {
+    return { init: this.prebuiltInit, binaries: this.extraBinaries, osRelease: this.osRelease };
+  }
+
+  /** This object with `change` applied: with* functions return a new object, this one stays as it is. */
+  private copy(change: Partial<Pick<Kios, "source" | "prebuiltInit" | "extraBinaries" | "osRelease">>): Kios {
+    const next = Object.assign(Object.create(Kios.prototype) as Kios, this, change);
+    return next;
   }
 
   private async loadConfig(): Promise<BuildConfig> {

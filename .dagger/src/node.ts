@@ -15,13 +15,14 @@ import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, probeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
+import type { NodeExtensions } from "./extensions.js";
 import type { BuiltKernel } from "./stages/kernel.js";
 import { buildKubelet } from "./stages/kubelet.js";
 import { buildMountHelper } from "./stages/mount-helper.js";
 import { buildNodeTools } from "./stages/node-tools.js";
 import { nodeServicesImage } from "./stages/node-services.js";
 import { buildPause } from "./stages/pause.js";
-import { assembleRootfs } from "./stages/rootfs.js";
+import { assembleRootfs, osRelease } from "./stages/rootfs.js";
 import { buildRunc } from "./stages/runc.js";
 import { enrolledVars } from "./stages/secureboot.js";
 import { buildUki } from "./stages/uki.js";
@@ -41,7 +42,8 @@ export interface NodeParts {
   mountHelper: Directory;
 }
 
-export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
+/** The parts, with a downstream's prebuilt init in place of ours when it gave one. */
+export async function nodeParts(ctx: StageContext, ext: NodeExtensions): Promise<NodeParts> {
   const [containerd, runc, kubelet, pause, nodeTools, cniPlugins] = await Promise.all([
     buildContainerd(ctx),
     buildRunc(ctx),
@@ -50,21 +52,28 @@ export async function nodeParts(ctx: StageContext): Promise<NodeParts> {
     buildNodeTools(ctx),
     buildCniPlugins(ctx),
   ]);
-  return { init: buildInit(ctx), containerd, runc, kubelet, pause, nodeTools, cniPlugins, mountHelper: buildMountHelper(ctx) };
+  return { init: ext.init ?? buildInit(ctx), containerd, runc, kubelet, pause, nodeTools, cniPlugins, mountHelper: buildMountHelper(ctx) };
 }
 
 /**
  * The root filesystem: kiOS's static pods (manifests/pods) in place, and
  * their images (pause, node services) preloaded, so first boot pulls nothing.
  */
-export async function nodeRootfs(ctx: StageContext, parts: NodeParts): Promise<Directory> {
+export async function nodeRootfs(ctx: StageContext, parts: NodeParts, ext: NodeExtensions): Promise<Directory> {
   const pause = pauseImage(ctx, parts.pause);
   const services = nodeServicesImage(ctx, parts.nodeTools, parts.cniPlugins);
   const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, services]);
   return assembleRootfs(
     ctx,
-    { ...parts, store, sandboxImage: pause.ref, nodeServicesImage: services.ref, staticPods: ctx.source.directory("manifests/pods") },
-    ctx.config.release.version,
+    {
+      ...parts,
+      store,
+      sandboxImage: pause.ref,
+      nodeServicesImage: services.ref,
+      staticPods: ctx.source.directory("manifests/pods"),
+      extraBinaries: ext.binaries,
+    },
+    ext.osRelease ?? osRelease(ctx.config.release.version),
   );
 }
 
@@ -114,13 +123,13 @@ export function modulesInitramfs(ctx: StageContext, modules: Directory): File {
   return packInitramfs(ctx, modules, { console: false, compression: "lz4" });
 }
 
-/** The UKI: `kernel`'s bzImage, then the `initramfs` archives and its modules. */
-export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[], cmdline = ctx.config.kernel.cmdline): File {
+/** The UKI: `kernel`'s bzImage, then the `initramfs` archives and its modules; .osrel is the node's os-release. */
+export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[], ext: Pick<NodeExtensions, "osRelease">): File {
   return buildUki(ctx, {
     kernel: kernel.bzImage,
     initramfs: [...initramfs, modulesInitramfs(ctx, kernel.modules)],
-    cmdline,
-    osRelease: `NAME="kiOS"\nID=kios\nVERSION_ID=${ctx.config.release.version}\n`,
+    cmdline: ctx.config.kernel.cmdline,
+    osRelease: ext.osRelease ?? osRelease(ctx.config.release.version),
     sbat: sbat(ctx.config.release.version),
   });
 }
@@ -157,6 +166,8 @@ export interface NodeBootInputs {
   cluster?: { bin: Directory; pki: Directory };
   /** Regex of the console line after which to press the power button, and how much later. */
   powerOffAfter?: { pattern: string; seconds: number };
+  /** Regex of a console line at which to stop the boot at once. */
+  stopAt?: string;
   /** Regex of the console lines to note the wall clock of (default: the probe's clock line). */
   stamp?: string;
   /** How far behind real time the guest's clock starts (default CLOCK_BEHIND_SECONDS). */
@@ -178,6 +189,7 @@ export function bootNode(ctx: StageContext, inputs: NodeBootInputs): Promise<Boo
     network: { userData: inputs.userData, noMetadata: inputs.noMetadata, images: [probeImage(ctx)], cluster: inputs.cluster },
     clockBehindSeconds: inputs.clockBehindSeconds ?? CLOCK_BEHIND_SECONDS,
     stamp: inputs.stamp ?? "kios-probe: time ",
+    stopAt: inputs.stopAt,
     powerdownAfter: inputs.powerOffAfter?.pattern,
     powerdownDelaySeconds: inputs.powerOffAfter?.seconds,
     timeoutSeconds: inputs.timeoutSeconds,

@@ -2,6 +2,7 @@
 import { dag, Directory, File, Secret } from "@dagger.io/dagger";
 import { bootReportMarkdown, bootReportSvg } from "./boot/report.js";
 import type { StageContext } from "./context.js";
+import type { NodeExtensions } from "./extensions.js";
 import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
 import { buildKernel } from "./stages/kernel.js";
 import { signEfi } from "./stages/sign.js";
@@ -13,9 +14,9 @@ import { signEfi } from "./stages/sign.js";
  */
 export async function buildRelease(
   ctx: StageContext,
-  inputs: { kernelSource?: Directory; key: Secret; cert: File; nonce?: string },
+  inputs: { kernelSource?: Directory; key: Secret; cert: File; nonce?: string; ext: NodeExtensions },
 ): Promise<Directory> {
-  const { unsigned, signed, modules } = await releaseUkis(ctx, inputs.kernelSource, { key: inputs.key, cert: inputs.cert });
+  const { unsigned, signed, modules } = await releaseUkis(ctx, inputs.kernelSource, inputs.ext, { key: inputs.key, cert: inputs.cert });
   const boot = await smokeBoot(ctx, signed!, inputs.cert, inputs.nonce);
   return releaseDirectory(ctx, { signed: signed!, unsigned, modules, report: reportDirectory(boot) });
 }
@@ -24,10 +25,11 @@ export async function buildRelease(
 export async function releaseUkis(
   ctx: StageContext,
   kernelSource: Directory | undefined,
+  ext: NodeExtensions,
   signing?: { key: Secret; cert: File },
 ): Promise<{ unsigned: File; signed?: File; modules: Directory }> {
-  const [kernel, parts] = await Promise.all([buildKernel(ctx, kernelSource), nodeParts(ctx)]);
-  const unsigned = nodeUki(ctx, kernel, [nodeInitramfs(ctx, await nodeRootfs(ctx, parts))]);
+  const [kernel, parts] = await Promise.all([buildKernel(ctx, kernelSource), nodeParts(ctx, ext)]);
+  const unsigned = nodeUki(ctx, kernel, [nodeInitramfs(ctx, await nodeRootfs(ctx, parts, ext))], ext);
   return { unsigned, signed: signing && signEfi(ctx, unsigned, signing.key, signing.cert), modules: kernel.modules };
 }
 

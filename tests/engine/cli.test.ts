@@ -61,6 +61,19 @@ describe("dagger CLI (module mode)", () => {
     expect(fs.statSync(path.join(dir, "bin/mount")).mode & 0o111).not.toBe(0);
   }, 20 * 60_000);
 
+  it("carries with* additions from call to call (`dagger call with-static-pod ... with-os-release ... rootfs`)", async () => {
+    const pod = path.join(tmp, "hello.yaml");
+    fs.writeFileSync(pod, "apiVersion: v1\nkind: Pod\nmetadata:\n  name: hello\nspec:\n  containers:\n    - name: hello\n      image: registry.example/hello:1.0\n");
+    const run = await call(
+      "with-static-pod", `--manifest=${pod}`,
+      "with-os-release", "--name=Acme Node OS", "--id=acme", "--version-id=1.2.3",
+      "rootfs", "directory", "--path=etc", "export", `--path=${path.join(tmp, "etc")}`,
+    );
+    expect(run.status).toBe(0);
+    expect(fs.readFileSync(path.join(tmp, "etc/os-release"), "utf8")).toContain('NAME="Acme Node OS"\nID=acme\nID_LIKE=kios\nVERSION_ID=1.2.3\n');
+    expect(fs.readFileSync(path.join(tmp, "etc/kubernetes/manifests/hello.yaml"), "utf8")).toMatch(/name: hello\n\s+namespace: /);
+  }, 20 * 60_000);
+
   it("signs a File with a Secret given as file: and a cert given as a path (`dagger call sign`)", async () => {
     // Any PE binary will do: systemd-boot's EFI stub, from a toolchain container chained on the command line.
     const uki = path.join(tmp, "stub.efi");

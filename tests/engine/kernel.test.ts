@@ -9,25 +9,23 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { Directory } from "@dagger.io/dagger";
+import { dag, type Directory } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
 import { Kios } from "../../.dagger/src/index.js";
-import { buildKernel } from "../../.dagger/src/stages/kernel.js";
 import { parseDotConfig } from "../../.dagger/src/stages/kernel-config.js";
 import { withDebianDownloads } from "../../.dagger/src/stages/toolchain.js";
 import { repoRoot } from "../../offline-engine/engine-env.js";
-import { debianKernelSource, kernelVersion } from "../support/debian-kernel-source.js";
+import { kernelVersion } from "../support/kernel-version.js";
 import { withKios } from "../support/kios.js";
-import { stageContextOf } from "../support/stage-context.js";
 
 const config = parseBuildConfig(fs.readFileSync(path.join(repoRoot, "build.toml"), "utf8"));
 /** A cold build takes about 10 minutes on two shared cores; a warm one seconds. */
 const BUILD_TIMEOUT = 30 * 60_000;
 
-/** The kernel source tree with one fragment's text replaced. */
+/** The build with one kernel fragment added or replaced, as a downstream adds one (withKernelFragment). */
 function withFragment(kios: Kios, name: string, text: string): Kios {
-  return new Kios(kios.source.withNewFile(`kernel/${name}`, text), kios.offline);
+  return kios.withKernelFragment(name, dag.directory().withNewFile(name, text).file(name));
 }
 
 /** The counters `ccache --print-log-stats` wrote at the end of a build log. */
@@ -70,7 +68,7 @@ function compilations(stats: Record<string, number>): number {
 describe("kernel stage", () => {
   it("boots under QEMU TCG to the version banner of its source, stamped from build.toml", async () => {
     const { version, console } = await withKios(async (kios) => {
-      const source = await debianKernelSource(kios);
+      const source = await kios.kernelSource();
       const kernel = await kios.kernel(source);
       const qemu = (await kios.toolchain(["qemu-system-x86"]))
         .withFile("/boot/bzImage", kernel.bzImage)
@@ -97,7 +95,7 @@ describe("kernel stage", () => {
 
   it("loads its signed modules under QEMU TCG and refuses one with a byte changed", async () => {
     const console = await withKios(async (kios) => {
-      const kernel = await kios.kernel(await debianKernelSource(kios));
+      const kernel = await kios.kernel();
       // An initramfs of busybox, the modules tree and a script that loads a
       // module as kube-proxy does (modprobe), then a tampered copy of another.
       const init = [
@@ -140,7 +138,7 @@ describe("kernel stage", () => {
 
   it("has what Docker's check-config.sh calls generally necessary but cgroup v1, and signed modules", async () => {
     const { checkConfig, dotConfig, modules } = await withKios(async (kios) => {
-      const kernel = await kios.kernel(await debianKernelSource(kios));
+      const kernel = await kios.kernel();
       // check-config.sh from Debian's docker.io package, unpacked without installing Docker.
       const caches = { archives: kios.aptArchives, lists: kios.aptLists };
       const pin = `docker.io=${config.debian.packages["docker.io"]}`;
@@ -181,7 +179,7 @@ describe("kernel stage", () => {
     const attempt = withKios(async (kios) => {
       // squashfs depends on MISC_FILESYSTEMS, which the same fragment turns off.
       const broken = withFragment(kios, "99-unsatisfiable.config", "# test\nCONFIG_SQUASHFS=y\n# CONFIG_MISC_FILESYSTEMS is not set\n");
-      await broken.kernel(await debianKernelSource(kios));
+      await broken.kernel();
     });
     await expect(attempt).rejects.toThrow(
       "CONFIG_SQUASHFS: kernel/99-unsatisfiable.config:2 asks for y, final .config has not set",
@@ -192,7 +190,7 @@ describe("kernel stage", () => {
     const tag = Date.now().toString(36);
     const run = (localversion?: string) =>
       withKios(async (kios) => {
-        const source = await debianKernelSource(kios);
+        const source = await kios.kernelSource();
         let changed = kios;
         if (localversion) {
           const arch = await kios.source.file("kernel/00-arch.config").contents();
@@ -230,22 +228,17 @@ describe("kernel stage", () => {
   }, BUILD_TIMEOUT);
 
   it("refills a new build directory from ccache", async () => {
-    // A file kbuild never reads gives the source another digest, so a new,
-    // empty build directory, while every compilation stays the same.
+    // A build directory of its own (a new, empty cache volume), every
+    // compilation the same as the module's cached build.
     const buildInNewDirectory = () =>
       withKios(async (kios) => {
-        const ctx = await stageContextOf(kios);
-        const source = (await debianKernelSource(kios)).withNewFile(`kios-ccache-probe-${Date.now()}`, "");
-        const built = await buildKernel(ctx, source);
+        const directory = dag.cacheVolume(`kios-test-kernel-build-${Date.now()}`);
+        const fresh = new Kios(kios.source, kios.offline, undefined, kios.aptArchives, kios.aptLists, undefined, undefined, undefined, undefined, directory);
         try {
-          return await built.log.contents();
+          return await (await fresh.kernel()).log.contents();
         } finally {
-          // Nothing builds this source again: keep no disk for it.
-          await ctx
-            .toolchain([])
-            .withMountedCache("/build", built.buildDirectory)
-            .withExec(["find", "/build", "-mindepth", "1", "-delete"])
-            .sync();
+          // Nothing builds in it again: keep no disk for it.
+          await (await kios.toolchain([])).withMountedCache("/build", directory).withExec(["find", "/build", "-mindepth", "1", "-delete"]).sync();
         }
       });
     const hitRatio = (log: string) => {

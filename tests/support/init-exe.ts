@@ -12,7 +12,6 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { debianKernelSource } from "./debian-kernel-source.js";
 import { withKios } from "./kios.js";
 
 const outDir = mkdtempSync(join(tmpdir(), "kios-init-"));
@@ -38,11 +37,9 @@ let assets: Promise<InitTestAssets> | undefined;
 
 export function initTestAssets(): Promise<InitTestAssets> {
   assets ??= withKios(async (kios) => {
-    const ctx = await kios["context"]();
     const dir = join(outDir, "assets");
-    await ctx
-      .toolchain(assetPackages)
-      .withDirectory("/src/test", ctx.source.directory("init/test"))
+    await (await kios.toolchain(assetPackages))
+      .withDirectory("/src/test", kios.source.directory("init/test"))
       .withFile("/out/init", await kios.init(), { permissions: 0o755 })
       .withExec(["sh", "/src/test/build-assets.sh", "/src/test", "/out", "/out/init"])
       .withExec(["rm", "/out/init"])
@@ -57,6 +54,6 @@ let kernel: Promise<string> | undefined;
 
 /** The path of kiOS's kernel (bzImage): a cold build takes about 13 minutes here, a cached one seconds. */
 export function initTestKernel(): Promise<string> {
-  kernel ??= withKios(async (kios) => (await kios.kernel(await debianKernelSource(kios))).bzImage.export(join(outDir, "bzImage")));
+  kernel ??= withKios(async (kios) => (await kios.kernel()).bzImage.export(join(outDir, "bzImage")));
   return kernel;
 }

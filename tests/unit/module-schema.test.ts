@@ -15,6 +15,12 @@ describe("module schema (SDK introspector)", () => {
     expect(schema.interfaces).toEqual({});
   });
 
+  it("has chainable with* extensions that return the Kios object", () => {
+    const withs = Object.keys(schema.objects.Kios.methods).filter((m) => m.startsWith("with")).sort();
+    expect(withs).toEqual(["withBinary", "withBuildToml", "withInit", "withKernelFragment", "withOsRelease", "withStaticPod"]);
+    for (const name of withs) expect(schema.objects.Kios.methods[name]!.returnType).toEqual({ kind: "OBJECT_KIND", name: "Kios" });
+  });
+
   it("has kernel(source: Directory): KernelBuild with its parts as fields, built once", () => {
     expect(schema.objects.Kios.methods.kernel.returnType).toEqual({ kind: "OBJECT_KIND", name: "KernelBuild" });
     expect(schema.objects.Kios.methods.kernelBuildLog).toBeUndefined();
@@ -29,13 +35,13 @@ describe("module schema (SDK introspector)", () => {
     expect(drive.arguments.config.type).toEqual({ kind: "OBJECT_KIND", name: "File" });
     const boot = schema.objects.Kios.methods.bootNode;
     expect(boot.returnType).toEqual({ kind: "OBJECT_KIND", name: "NodeBoot" });
-    expect(Object.keys(boot.arguments)).toEqual(["uki", "cert", "drive", "userData", "noMetadata", "powerOffAfter", "powerOffDelay", "timeout", "nonce"]);
+    expect(Object.keys(boot.arguments)).toEqual(["uki", "cert", "drive", "userData", "noMetadata", "powerOffAfter", "powerOffDelay", "timeout", "nonce", "stopAt"]);
     expect(schema.objects.NodeBoot.methods.report.returnType).toEqual({ kind: "OBJECT_KIND", name: "Directory" });
   });
 
   it("takes the source tree, offline flag, base container and caches in its constructor", () => {
     const args = schema.objects.Kios.constructor!.arguments;
-    expect(Object.keys(args)).toEqual(["source", "offline", "base", "aptArchives", "aptLists", "baseArchive", "goModCache", "goBuildCache", "kernelCcache"]);
+    expect(Object.keys(args)).toEqual(["source", "offline", "base", "aptArchives", "aptLists", "baseArchive", "goModCache", "goBuildCache", "kernelCcache", "kernelBuildCache"]);
     expect(args.source).toMatchObject({ type: { kind: "OBJECT_KIND", name: "Directory" }, defaultPath: "/" });
     expect(args.offline).toMatchObject({ type: { kind: "BOOLEAN_KIND" }, defaultValue: false });
     expect(args.base).toMatchObject({ type: { kind: "OBJECT_KIND", name: "Container" }, isOptional: true });

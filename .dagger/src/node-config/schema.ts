@@ -53,7 +53,7 @@ const registryEndpoint = z.string().regex(/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?
 export const RESERVED_POD_PREFIX = "kios-";
 
 /** A static pod: checked enough that the kubelet will take it, the rest passed through as given. */
-const staticPod = z.looseObject({
+export const StaticPodSchema = z.looseObject({
   apiVersion: z.literal("v1", { message: 'apiVersion "v1"' }),
   kind: z.literal("Pod", { message: 'kind "Pod" (only Pods can be static pods)' }),
   metadata: z.looseObject({
@@ -114,12 +114,12 @@ export const NodeConfigSchema = z.strictObject({
     verbosity: z.int().min(0).max(10, { message: "a verbosity from 0 to 10" }),
   }).optional(),
   /** More static pods for /etc/kubernetes/manifests. */
-  staticPods: z.array(staticPod).optional(),
+  staticPods: z.array(StaticPodSchema).optional(),
   cluster: cluster.optional(),
 });
 
 export type NodeConfig = z.infer<typeof NodeConfigSchema>;
-export type StaticPod = z.infer<typeof staticPod>;
+export type StaticPod = z.infer<typeof StaticPodSchema>;
 
 /** node.yaml may be at most this big, wherever it comes from. */
 export const NODE_CONFIG_MAX_BYTES = 1024 * 1024;

@@ -43,7 +43,7 @@ const MAKE = `make -C ${SRC} O=${BUILD} CC="ccache gcc" HOSTCC="ccache gcc"`;
  */
 export async function buildKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
   const fragments = await readFragments(ctx.source.directory("kernel"));
-  const src = source ?? upstreamSource(ctx);
+  const src = source ?? upstreamKernelSource(ctx);
   const toolchain = withReproducibleEnv(ctx, ctx.toolchain(KERNEL_PACKAGES)).withMountedDirectory(SRC, src);
 
   log(`configuring: tinyconfig + ${fragments.map((f) => f.file).join(" ")}`);
@@ -58,7 +58,7 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
   log("config checked: every fragment option is in the final .config; building (cached unless an input changed)");
 
   const key = await buildKey(ctx, src);
-  const buildDirectory = ctx.cache(`kernel-build-${key.slice(0, 16)}`);
+  const buildDirectory = ctx.cache("kernel-build", key.slice(0, 16));
   const out = toolchain
     // kbuild's output directory persists, one per source and toolchain, so a
     // changed fragment recompiles only what depends on the changed options.
@@ -128,7 +128,7 @@ async function step<T>(what: string, result: Promise<T>): Promise<T> {
 }
 
 /** The pinned upstream tarball, checksum-verified, unpacked (not testable offline: kernel.org is unreachable here). */
-function upstreamSource(ctx: StageContext): Directory {
+export function upstreamKernelSource(ctx: StageContext): Directory {
   const { tarball_url, tarball_sha256, version } = ctx.config.kernel;
   return ctx
     .toolchain(["make", "xz-utils"])

@@ -23,6 +23,8 @@ export interface RootfsParts {
   nodeServicesImage: string;
   /** Static pod manifests for /etc/kubernetes/manifests. */
   staticPods: Directory;
+  /** More executables for /bin (a downstream's); none may replace one of kiOS's. */
+  extraBinaries: Directory;
 }
 
 export function osRelease(version: string): string {
@@ -59,7 +61,7 @@ export function renderStaticPod(manifest: string, opts: { namespace: string; nod
   return doc.toString();
 }
 
-export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, version: string): Promise<Directory> {
+export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, osReleaseText: string): Promise<Directory> {
   const manifests = ctx.source.directory("manifests");
   const { cluster } = ctx.config;
   const containerdConfig = (await manifests.file("containerd/config.toml").contents()).replace("@SANDBOX_IMAGE@", parts.sandboxImage);
@@ -73,13 +75,18 @@ export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, vers
     .withFile("bin/kubelet", parts.kubelet, { permissions: 0o755 })
     .withDirectory(".", parts.mountHelper)
     .withDirectory("etc", manifests.directory("etc"))
-    .withNewFile("etc/os-release", osRelease(version))
+    .withNewFile("etc/os-release", osReleaseText)
     .withFile("etc/ssl/certs/ca-certificates.crt", caBundle)
     .withNewFile("etc/containerd/config.toml", containerdConfig)
     .withNewFile("etc/kubernetes/config.yaml", kubeletConfig(await manifests.file("kubernetes/config.yaml").contents(), cluster.domain))
     .withNewDirectory("etc/kubernetes/manifests")
     .withNewDirectory("etc/kubernetes/pki")
     .withDirectory("var/lib/containerd", parts.store.directory("var/lib/containerd"));
+  const ours = new Set(await root.directory("bin").entries());
+  for (const name of await parts.extraBinaries.entries()) {
+    if (ours.has(name)) throw new Error(`withBinary: /bin/${name} is kiOS's own; give the binary another name`);
+    root = root.withFile(`bin/${name}`, parts.extraBinaries.file(name), { permissions: 0o755 });
+  }
   for (const name of await parts.staticPods.entries()) {
     const text = await parts.staticPods.file(name).contents();
     const rendered = renderStaticPod(text, { namespace: cluster.pod_namespace, nodeServicesImage: parts.nodeServicesImage });
