@@ -544,8 +544,7 @@ export class Kios {
 
   /** This object with `change` applied: with* functions return a new object, this one stays as it is. */
   private copy(change: Partial<Pick<Kios, "source" | "prebuiltInit" | "extraBinaries" | "osRelease">>): Kios {
-    const next = Object.assign(Object.create(Kios.prototype) as Kios, this, change);
-    return next;
+    return Object.assign(Object.create(Kios.prototype) as Kios, this, change);
   }
 
   private async loadConfig(): Promise<BuildConfig> {
