@@ -56,9 +56,11 @@ export function preloadedStore(ctx: StageContext, containerd: Directory, ctr: Fi
       [
         "sock=/run/containerd-build/containerd.sock",
         "mkdir -p /store/var/lib/containerd",
-        "containerd --config /etc/kios-build/containerd.toml --log-level warn &",
+        "containerd --config /etc/kios-build/containerd.toml --log-level warn 2>/tmp/containerd.log &",
         "pid=$!",
-        'for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done',
+        // Ready when it answers, not when its socket appears: under load ctr once failed right after.
+        'for _ in $(seq 300); do ctr -a "$sock" version >/dev/null 2>&1 && break; sleep 0.1; done',
+        'ctr -a "$sock" version >/dev/null || { echo "containerd did not answer in 30 s:" >&2; cat /tmp/containerd.log >&2; exit 1; }',
         ...imports,
         'ctr -a "$sock" -n k8s.io images ls',
         'kill "$pid"; wait "$pid" || true',
