@@ -82,8 +82,10 @@ export async function assembleRootfs(ctx: StageContext, parts: RootfsParts, osRe
     .withNewDirectory("etc/kubernetes/manifests")
     .withNewDirectory("etc/kubernetes/pki")
     .withDirectory("var/lib/containerd", parts.store.directory("var/lib/containerd"));
-  const ours = new Set(await root.directory("bin").entries());
-  for (const name of await parts.extraBinaries.entries()) {
+  const extra = await parts.extraBinaries.entries();
+  // kiOS's own /bin is listed only when there is something to check against it.
+  const ours = new Set(extra.length > 0 ? await root.directory("bin").entries() : []);
+  for (const name of extra) {
     if (ours.has(name)) throw new Error(`withBinary: /bin/${name} is kiOS's own; give the binary another name`);
     root = root.withFile(`bin/${name}`, parts.extraBinaries.file(name), { permissions: 0o755 });
   }
