@@ -38,6 +38,16 @@ env_lines=(
   "DAGGER_NO_NAG=1"
 )
 printf '%s\n' "${env_lines[@]}" >"$KIOS_CACHE/env"
+
+# The engine prunes its cache after sessions end; a run that starts on a
+# nearly full disk prunes first rather than failing halfway with ENOSPC.
+avail_gb() { df -B1G --output=avail "$(docker info -f '{{.DockerRootDir}}')" | tail -1 | tr -d ' '; }
+if [ "$(avail_gb)" -lt 15 ]; then
+  log "only $(avail_gb) GB free for Docker: pruning the engine cache to its cap"
+  env "${env_lines[@]}" "$engine_dir/bin/dagger" core engine local-cache prune --use-default-policy \
+    >"$KIOS_CACHE/prune.log" 2>&1 || die "pruning the engine cache failed; see $KIOS_CACHE/prune.log"
+  [ "$(avail_gb)" -ge 5 ] || die "only $(avail_gb) GB free for Docker after pruning; kiOS's tests need 5 GB or more"
+fi
 if [ "${1:-}" = --export ]; then
   printf 'export %s\n' "${env_lines[@]}"
 else

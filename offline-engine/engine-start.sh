@@ -13,7 +13,21 @@
 source "$(dirname "$0")/lib.sh"
 image=${1:?usage: engine-start.sh IMAGE}
 name=$KIOS_DOCKER_PREFIX-dagger-engine
-want="$image $(hash_files "$0")"
+
+# Cache size cap. The engine's default GC counts free space with statfs's
+# f_bfree, which includes blocks reserved for other users: on a disk mounted
+# with such a reservation it sees ample room while writes already fail with
+# ENOSPC (a CI run died that way). So cap the cache explicitly at a share of
+# what this filesystem really offers us (used + available, as df counts it),
+# or at KIOS_ENGINE_CACHE_GB.
+docker_root=$(docker info -f '{{.DockerRootDir}}')
+usable_gb=$(df -B1G --output=used,avail "$docker_root" | awk 'NR==2 {print $1 + $2}')
+cache_gb=${KIOS_ENGINE_CACHE_GB:-$(( usable_gb * 45 / 100 / 5 * 5 ))}
+[ "$cache_gb" -ge 10 ] || die "the engine cache would get ${cache_gb} GB (45% of ${usable_gb} GB usable under $docker_root); kiOS's tests need 10 GB or more (set KIOS_ENGINE_CACHE_GB)"
+engine_json=$KIOS_CACHE/engine-$cache_gb.json
+printf '{"gc": {"maxUsedSpace": "%dGB", "reservedSpace": "5GB"}}\n' "$cache_gb" >"$engine_json"
+
+want="$image $(hash_files "$0")-$cache_gb"
 
 current=$(docker inspect -f '{{.Config.Image}} {{index .Config.Labels "kios.recipe"}} {{.State.Running}}' "$name" 2>/dev/null || true)
 if [ "$current" = "$want true" ]; then
@@ -35,13 +49,14 @@ else
   for i in "${!caps[@]}"; do
     (( bnd >> i & 1 )) || cap_drop+=(--cap-drop "${caps[i]}")
   done
-  log "running engine container $name from $image${cap_drop:+ (host lacks: ${cap_drop[*]})}"
+  log "running engine container $name from $image, cache capped at $cache_gb GB${cap_drop:+ (host lacks: ${cap_drop[*]})}"
   docker run -d --name "$name" --restart always --label "kios.recipe=${want#* }" \
     --cap-add ALL "${cap_drop[@]}" \
     --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
     --security-opt systempaths=unconfined --device-cgroup-rule 'a *:* rwm' \
     -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
     -v "$name-state:/var/lib/dagger" \
+    -v "$engine_json:/etc/dagger/engine.json:ro" \
     -v /usr/local/share/ca-certificates:/usr/local/share/ca-certificates:ro \
     "$image" --debug >/dev/null
 fi
