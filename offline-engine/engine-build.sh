@@ -37,7 +37,8 @@ echo "replace $pkg => $patched" >> "$tmp/go.mod"
 cp "$wrapper/go.sum" "$tmp/go.sum"
 ldflags="-s -w -X $pkg/engine.Version=$DAGGER_VERSION -X $pkg/engine.Tag=$DAGGER_VERSION"
 # name in the image : Go package
-for pair in dagger:cmd/dagger dagger-engine:cmd/engine dagger-init:cmd/init dial-stdio:cmd/dialstdio dnsname:cmd/dnsname; do
+# (codegen goes into the TypeScript runtime image: bindings of module dependencies.)
+for pair in dagger:cmd/dagger dagger-engine:cmd/engine dagger-init:cmd/init dial-stdio:cmd/dialstdio dnsname:cmd/dnsname codegen:cmd/codegen; do
   name=${pair%%:*}; path=${pair#*:}
   log "go build $path"
   (cd "$wrapper" && CGO_ENABLED=0 go build -trimpath -modfile="$tmp/go.mod" -tags dfexcludepatterns,dfparents \

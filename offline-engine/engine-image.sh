@@ -8,7 +8,7 @@ source "$(dirname "$0")/lib.sh"
 bin=${1:?usage: engine-image.sh BINDIR}/bin
 
 packages=runc,tini,containernetworking-plugins,dnsmasq-base,iptables,nftables,git,openssh-client,pigz,xz-utils,e2fsprogs,ca-certificates,util-linux
-read -r ts_content ts_digest < <("$KIOS_ROOT/offline-engine/typescript-runtime.sh") && [ -n "${ts_digest:-}" ] ||
+read -r ts_content ts_digest < <("$KIOS_ROOT/offline-engine/typescript-runtime.sh" "$1") && [ -n "${ts_digest:-}" ] ||
   die "offline-engine/typescript-runtime.sh failed"
 key=$( (basename "$1"; echo "$ts_digest"; cat "$0" "$KIOS_ROOT"/offline-engine/engine/*.sh) | sha256sum | cut -c1-16)
 tag=$ENGINE_IMAGE-$key

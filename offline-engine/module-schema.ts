@@ -47,12 +47,13 @@ function moduleFiles(dir: string): string[] {
 }
 
 /**
- * Scan .dagger/src. The introspector resolves core types (Container,
+ * Scan a module's TypeScript (default: the root module's .dagger/src; give
+ * e.g. "modules/kernel/src" and "kernel" for a sub-module). The introspector resolves core types (Container,
  * Directory...) from the generated `client.gen.ts` a module carries in its
  * sdk/ folder; the npm package ships that API as a declaration file, so a
  * copy of it is handed to scan() under the expected name.
  */
-export async function scanModule(): Promise<ModuleSchema> {
+export async function scanModule(srcDir = ".dagger/src", name = "kios"): Promise<ModuleSchema> {
   const { scan } = await import(path.join(sdkDir, "module/introspector/index.js"));
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "kios-scan-"));
   try {
@@ -60,9 +61,9 @@ export async function scanModule(): Promise<ModuleSchema> {
       .readFileSync(path.join(sdkDir, "api/client.gen.d.ts"), "utf8")
       .replaceAll('"../common/', `"${sdkDir}/common/`);
     fs.writeFileSync(path.join(tmp, "client.gen.ts"), api);
-    const files = [...moduleFiles(path.join(repoRoot, ".dagger/src")), path.join(tmp, "client.gen.ts")];
+    const files = [...moduleFiles(path.join(repoRoot, srcDir)), path.join(tmp, "client.gen.ts")];
     // loadModule=false: the files are analysed, not imported (Node 20 cannot import .ts).
-    const module = await scan(files, "kios", false);
+    const module = await scan(files, name, false);
     return JSON.parse(JSON.stringify(module)) as ModuleSchema;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });

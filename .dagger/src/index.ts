@@ -6,11 +6,12 @@ import { argument, CacheVolume, Container, dag, Directory, File, func, object, S
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
 import { StageContext, stageContext } from "./context.js";
-import { bootNode, clusterBoot, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, smokeBoot } from "./node.js";
+import { bootNode, clusterBoot } from "./node.js";
 import { checkBinaryName, checkFragmentName, downstreamOsRelease, type NodeExtensions, staticPodName } from "./extensions.js";
 import { KernelBuild } from "./kernel-build.js";
 import { NodeBoot } from "./node-boot.js";
-import { buildRelease, releaseUkis, reportDirectory } from "./release.js";
+import { Pipeline } from "./pipeline.js";
+import { reportDirectory } from "./release.js";
 import { lintCiTemplates } from "./stages/ci-lint.js";
 import { buildCniPlugins } from "./stages/cni.js";
 import { configDrive } from "./stages/config-drive.js";
@@ -20,7 +21,7 @@ import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
 import { signEfi } from "./stages/sign.js";
-import { BuiltKernel, buildKernel, upstreamKernelSource } from "./stages/kernel.js";
+import { buildKernel, upstreamKernelSource } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildKubelet } from "./stages/kubelet.js";
@@ -211,7 +212,8 @@ export class Kios {
    */
   @func()
   async kernel(source?: Directory): Promise<KernelBuild> {
-    const built = await this.builtKernel(await this.context(), source);
+    const ctx = await this.context();
+    const built = await buildKernel(ctx, this.sourceOrDefault(ctx, source));
     return new KernelBuild(built.bzImage, built.modules, built.config, built.log);
   }
 
@@ -292,8 +294,7 @@ export class Kios {
    */
   @func()
   async rootfs(): Promise<Directory> {
-    const ctx = await this.context();
-    return nodeRootfs(ctx, await nodeParts(ctx, this.extensions()), this.extensions());
+    return (await this.pipeline()).rootfs();
   }
 
   /**
@@ -305,7 +306,7 @@ export class Kios {
    */
   @func()
   async initramfs(): Promise<File> {
-    return nodeInitramfs(await this.context(), await this.rootfs());
+    return (await this.pipeline()).initramfs();
   }
 
   /**
@@ -317,9 +318,7 @@ export class Kios {
    */
   @func()
   async uki(kernelSource?: Directory): Promise<File> {
-    const ctx = await this.context();
-    const kernel = await this.builtKernel(ctx, kernelSource);
-    return nodeUki(ctx, kernel, [await this.initramfs()], this.extensions());
+    return (await this.pipeline({ kernelSource })).uki();
   }
 
   /**
@@ -474,9 +473,8 @@ export class Kios {
    */
   @func()
   async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
-    const ctx = await this.context();
-    const release = await releaseUkis(ctx, this.sourceOrDefault(ctx, kernelSource), this.extensions(), key && cert ? { key, cert } : undefined);
-    return reportDirectory(await smokeBoot(ctx, release.signed ?? release.unsigned, release.signed ? cert : undefined, nonce));
+    const signing = key && cert ? { key, cert } : undefined;
+    return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce })).boot());
   }
 
   /**
@@ -492,8 +490,7 @@ export class Kios {
    */
   @func()
   async build(key: Secret, cert: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
-    const ctx = await this.context();
-    return buildRelease(ctx, { kernelSource: this.sourceOrDefault(ctx, kernelSource), key, cert, nonce, ext: this.extensions() });
+    return (await this.pipeline({ kernelSource, signing: { key, cert }, nonce })).release();
   }
 
   /**
@@ -511,9 +508,10 @@ export class Kios {
     return lintCiTemplates(await this.context(), source ?? this.source);
   }
 
-  /** The kernel built from `source`, or by default from kernelSource's. */
-  private builtKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
-    return buildKernel(ctx, this.sourceOrDefault(ctx, source));
+  /** The release pipeline of this build (pipeline.ts). */
+  private async pipeline(opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string } = {}): Promise<Pipeline> {
+    const ctx = await this.context();
+    return new Pipeline({ ctx, ext: this.extensions(), kernelSource: this.sourceOrDefault(ctx, opts.kernelSource), signing: opts.signing, nonce: opts.nonce });
   }
 
   /** The given kernel source, or the default: offline, Debian's; else the pinned upstream tarball. */

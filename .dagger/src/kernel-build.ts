@@ -1,4 +1,8 @@
-/** The KernelBuild result object of `kernel`: one build, its parts. */
+/**
+ * The KernelBuild result object of `kernel`: one build, its parts. The same
+ * shape as modules/kernel's KernelBuild, declared again because a module's
+ * introspector only registers the classes in its own sources.
+ */
 import { dag, Directory, field, File, func, object } from "@dagger.io/dagger";
 
 /** A built kernel: its image, signed modules, final config and build log, from one build. */

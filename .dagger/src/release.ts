@@ -1,37 +1,8 @@
 /** What `build` hands out: the UKIs, the kernel modules, the boot report and SHA256SUMS. */
-import { dag, Directory, File, Secret } from "@dagger.io/dagger";
+import { dag, Directory, File } from "@dagger.io/dagger";
 import { bootReportMarkdown, bootReportSvg } from "./boot/report.js";
 import type { StageContext } from "./context.js";
-import type { NodeExtensions } from "./extensions.js";
-import { nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
-import { buildKernel } from "./stages/kernel.js";
-import { signEfi } from "./stages/sign.js";
-
-/**
- * The whole build: every stage, the UKI signed with `key`, a smoke boot of
- * that very signed UKI under Secure Boot, and the release directory. `nonce`
- * forces a fresh smoke boot.
- */
-export async function buildRelease(
-  ctx: StageContext,
-  inputs: { kernelSource?: Directory; key: Secret; cert: File; nonce?: string; ext: NodeExtensions },
-): Promise<Directory> {
-  const { unsigned, signed, modules } = await releaseUkis(ctx, inputs.kernelSource, inputs.ext, { key: inputs.key, cert: inputs.cert });
-  const boot = await smokeBoot(ctx, signed!, inputs.cert, inputs.nonce);
-  return releaseDirectory(ctx, { signed: signed!, unsigned, modules, report: reportDirectory(boot) });
-}
-
-/** A release's UKIs: parts, root, initramfs, UKI, and the UKI signed when a key is given. */
-export async function releaseUkis(
-  ctx: StageContext,
-  kernelSource: Directory | undefined,
-  ext: NodeExtensions,
-  signing?: { key: Secret; cert: File },
-): Promise<{ unsigned: File; signed?: File; modules: Directory }> {
-  const [kernel, parts] = await Promise.all([buildKernel(ctx, kernelSource), nodeParts(ctx, ext)]);
-  const unsigned = nodeUki(ctx, kernel, [nodeInitramfs(ctx, await nodeRootfs(ctx, parts, ext))], ext);
-  return { unsigned, signed: signing && signEfi(ctx, unsigned, signing.key, signing.cert), modules: kernel.modules };
-}
+import type { SmokeBootResult } from "./node.js";
 
 /** The smoke boot's report as data, Markdown and SVG, with the console and the test network's logs. */
 export function reportDirectory(boot: SmokeBootResult): Directory {

@@ -17,5 +17,7 @@ const sources = fs
   .filter((e) => e.isFile() && /\.m?ts$/.test(e.name) && !/\.(test|d)\.m?ts$/.test(e.name))
   .map((e) => path.join(e.parentPath, e.name));
 
-// The core API's types, which the introspector resolves Container, Directory... from.
-await entrypoint([...sources, "/opt/kios-ts/client.gen.ts"]);
+// The API's types, which the introspector resolves Container, Directory... from:
+// the bindings generated for the module's dependencies when it has any, else the core API's.
+const generated = path.join(moduleDir, "sdk/client.gen.ts");
+await entrypoint([...sources, fs.existsSync(generated) ? generated : "/opt/kios-ts/client.gen.ts"]);

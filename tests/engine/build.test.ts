@@ -139,6 +139,11 @@ describe("build", () => {
     expect(Object.keys(rest)).toEqual(["containerd-shim"]); // comm is cut at 15 characters
   });
 
+  it("runs kiOS's service pods to the end of the boot, under kiOS's os-release", () => {
+    for (const pod of ["kios-dhcp", "kios-ntp", "kios-logs", "probe"]) expect(report.podsRunning[`${pod}-kios-smoke`], pod).toBe(0);
+    expect(report.osRelease).toMatchObject({ NAME: "kiOS", ID: "kios" });
+  });
+
   it("has its kernel's signed modules: a pod loads one under Secure Boot", () => {
     expect(report.modules).toEqual(["ip_vs_rr loaded"]);
   });

@@ -13,7 +13,7 @@ import { dag, type Directory } from "@dagger.io/dagger";
 import { describe, expect, it } from "vitest";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
 import { Kios } from "../../.dagger/src/index.js";
-import { parseDotConfig } from "../../.dagger/src/stages/kernel-config.js";
+import { parseDotConfig } from "../../modules/kernel/src/config-check.js";
 import { withDebianDownloads } from "../../.dagger/src/stages/toolchain.js";
 import { repoRoot } from "../../offline-engine/engine-env.js";
 import { kernelVersion } from "../support/kernel-version.js";

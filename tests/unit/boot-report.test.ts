@@ -27,6 +27,7 @@ const lines = [
   "[   15.200000] kios-probe: hostname kios-smoke",
   "[   18.000000] kios-probe: time stepped by 3600.012 seconds at 2027-01-15T08:00:01.000000000Z now 1800000002.500000",
   "[   20.000000] kios-probe: pid1 VmRSS:\t    2108 kB",
+  "[   20.000500] kios-probe: os-release NAME=Acme Node OS;ID=acme;ID_LIKE=kios;",
   "[   20.001000] kios-probe: bin runc kubelet containerd containerd-shim-runc-v2",
   "[   20.001500] kios-probe: shells none",
   "[   20.001600] kios-probe: host-processes containerd=1 containerd-shim=4 kiOS=1 kubelet=1 ",
@@ -41,6 +42,7 @@ const lines = [
   "[   71.600000] kios-probe: orphans zombies 0",
   "[   72.000000] kiOS: reaped 3 orphan(s)",
   "[   80.000000] kios-probe: kubelet-log bytes 2200000 healthz ok pid 300",
+  "[   80.003000] kios-probe: pods-running kios-ntp-kios-smoke:0 probe-kios-smoke:0 kios-dhcp-kios-smoke:2",
   "[   80.004000] kios-probe: done",
   "[   85.500000] reboot: Power down",
 ];
@@ -93,6 +95,8 @@ describe("boot report", () => {
     expect(r.kubeletLog).toEqual({ bytes: 2200000, healthz: "ok" });
     expect(r.pid1RssKb).toBe(2108);
     expect(r.bin).toEqual(["containerd", "containerd-shim-runc-v2", "kubelet", "runc"]);
+    expect(r.osRelease).toEqual({ NAME: "Acme Node OS", ID: "acme", ID_LIKE: "kios" });
+    expect(r.podsRunning).toEqual({ "kios-ntp-kios-smoke": 0, "probe-kios-smoke": 0, "kios-dhcp-kios-smoke": 2 });
     expect(r.shells).toEqual([]);
     expect(r.hostProcesses).toEqual({ containerd: 1, "containerd-shim": 4, kiOS: 1, kubelet: 1 });
     expect(r.mounts).toEqual([

@@ -8,7 +8,7 @@ import {
   parseDotConfig,
   parseFragment,
   unmetRequests,
-} from "../../.dagger/src/stages/kernel-config.js";
+} from "../../modules/kernel/src/config-check.js";
 import { repoRoot } from "../../offline-engine/engine-env.js";
 
 const fragment = (file: string, ...lines: string[]) => ({ file, text: lines.join("\n") + "\n" });

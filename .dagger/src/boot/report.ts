@@ -46,7 +46,11 @@ export interface BootReport {
   /** The kubelet's log as the kios-logs pod saw it, and whether the kubelet still answered. */
   kubeletLog: { bytes: number; healthz: string };
   pid1RssKb: number;
+  /** NAME, ID and ID_LIKE of the node's /etc/os-release. */
+  osRelease: Record<string, string>;
   bin: string[];
+  /** Pods with a live process at the end of the probe (static pods are named <pod>-<node>): their containers' restarts. */
+  podsRunning: Record<string, number>;
   /** Files named like a shell anywhere on the host's root file system. */
   shells: string[];
   /** Long-lived processes whose root is the host's, by name: count. */
@@ -158,7 +162,19 @@ export function bootReport(run: Pick<BootRun, "console" | "stamps" | "ukiSha256"
     orphans: { reaped: orphansReaped(lines), zombies: zombiesAfterOrphans(lines) },
     kubeletLog: { bytes: Number(log[1]), healthz: log[2]! },
     pid1RssKb: Number(rss),
+    osRelease: Object.fromEntries(
+      one(lines, "os-release")
+        .split(";")
+        .filter((pair) => pair.includes("="))
+        .map((pair) => [pair.slice(0, pair.indexOf("=")), pair.slice(pair.indexOf("=") + 1)]),
+    ),
     bin: one(lines, "bin").split(/\s+/).filter(Boolean).sort(),
+    podsRunning: Object.fromEntries(
+      one(lines, "pods-running")
+        .split(/\s+/)
+        .filter((pod) => pod.includes(":"))
+        .map((pod) => [pod.slice(0, pod.lastIndexOf(":")), Number(pod.slice(pod.lastIndexOf(":") + 1))]),
+    ),
     shells: shells === "none" ? [] : shells.split(/\s+/).filter(Boolean),
     hostProcesses: Object.fromEntries(
       one(lines, "host-processes")
@@ -203,7 +219,9 @@ export function bootReportMarkdown(r: BootReport): string {
     `- restarts, kill to start again (median of ${r.restartMs.containerd.length}): containerd ${ms(median(r.restartMs.containerd))} ms, kubelet ${ms(median(r.restartMs.kubelet))} ms`,
     `- orphans reaped by PID 1: ${r.orphans.reaped}; zombies after: ${r.orphans.zombies}`,
     `- kubelet log read through its pipe: ${r.kubeletLog.bytes} bytes; kubelet healthz then: ${r.kubeletLog.healthz}`,
+    `- os-release: ${Object.entries(r.osRelease).map(([k, v]) => `${k}=${v}`).join(" ")}`,
     `- /bin: ${r.bin.join(", ")}`,
+    `- pods running: ${Object.entries(r.podsRunning).map(([pod, restarts]) => `${pod} (${restarts} restarts)`).join(", ")}`,
     `- shells on the host: ${r.shells.join(", ") || "none"}`,
     `- host processes: ${Object.entries(r.hostProcesses).map(([name, n]) => `${name} x${n}`).join(", ")}`,
     `- kernel modules: ${r.modules.join("; ") || "none loaded"}`,

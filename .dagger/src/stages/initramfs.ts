@@ -1,51 +1,19 @@
 /**
- * A reproducible, compressed newc cpio of a root tree: entries sorted, every
- * mtime SOURCE_DATE_EPOCH, owners root, plus /dev/console (the kernel opens
- * it for PID 1's stdio before any devtmpfs exists) and /dev/kmsg (so the
- * init's first messages, before it mounts /dev, carry the kernel's time stamp).
+ * A reproducible, compressed newc cpio of a root tree (modules/uki's cpio),
+ * every mtime build.toml's reproducible.source_date_epoch.
  */
 import { Directory, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
+import { type Compression, CPIO_PACKAGES, packCpio } from "../../../modules/uki/src/cpio.js";
 
-export const initramfsPackages = ["cpio", "lz4", "zstd"];
+export type { Compression };
 
-/**
- * zstd packs small; lz4 (the kernel's legacy lz4 format) unpacks about as
- * fast as an uncompressed archive: under TCG, zstd costs the kernel ~17 ms
- * more per MB unpacked, lz4 ~0.13 MB more per MB stored.
- */
-export type Compression = "zstd" | "lz4";
+export const initramfsPackages = CPIO_PACKAGES;
 
-const compressors: Record<Compression, string> = {
-  zstd: "zstd -q -19 -T0",
-  lz4: "lz4 -l -12 -q -c",
-};
-
-/**
- * The kernel takes the legacy lz4 format only, which has no end mark: its
- * reader goes on while 4-byte block lengths follow and stops at a zero one.
- * So an lz4 archive ends with 4 to 7 zero bytes (to a length multiple of 4);
- * whatever follows, padding (ukify aligns initrds to 4 bytes) or the next
- * archive, is then read on its own.
- */
-const LZ4_END = "n=$(stat -c %s /initramfs.cpio); head -c $((4 + (4 - n % 4) % 4)) /dev/zero >> /initramfs.cpio";
-
+/** `console: false` leaves out /dev/console and /dev/kmsg; compression defaults to zstd. */
 export function packInitramfs(ctx: StageContext, root: Directory, opts: { console?: boolean; compression?: Compression } = {}): File {
-  const epoch = String(ctx.config.reproducible.source_date_epoch);
-  const compression = opts.compression ?? "zstd";
-  return ctx
-    .toolchain(initramfsPackages)
-    .withDirectory("/root-tree", root)
-    .withWorkdir("/root-tree")
-    .withExec([
-      "sh",
-      "-ec",
-      [
-        opts.console === false ? ":" : "mkdir -p dev && mknod -m 600 dev/console c 5 1 && mknod -m 644 dev/kmsg c 1 11",
-        `find . -exec touch -h -d "@${epoch}" {} +`,
-        `find . | LC_ALL=C sort | cpio -o -H newc --reproducible -R 0:0 --quiet | ${compressors[compression]} > /initramfs.cpio`,
-        compression === "lz4" ? LZ4_END : ":",
-      ].join("\n"),
-    ])
-    .file("/initramfs.cpio");
+  return packCpio(ctx.toolchain(initramfsPackages), root, ctx.config.reproducible.source_date_epoch, {
+    devNodes: opts.console,
+    compression: opts.compression,
+  });
 }

@@ -1,21 +1,14 @@
-/** Secure Boot signing of a UKI with sbsign; sbverify checks the result against the certificate. */
+/** Secure Boot signing of a UKI (modules/uki's sbsign + sbverify). */
 import { File, Secret } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
+import { SIGN_PACKAGES, signEfi as sign } from "../../../modules/uki/src/sign.js";
 
-export const signPackages = ["sbsigntool"];
+export const signPackages = SIGN_PACKAGES;
 
 /**
  * Sign `efi` with `key` (PEM private key, a Secret: it is mounted for the
  * signing command only and never lands in a layer or a log) and `cert`.
  */
 export function signEfi(ctx: StageContext, efi: File, key: Secret, cert: File): File {
-  return ctx
-    .toolchain(signPackages)
-    .withWorkdir("/sign")
-    .withFile("unsigned.efi", efi)
-    .withFile("db.crt", cert)
-    .withMountedSecret("/run/secrets/db.key", key)
-    .withExec(["sbsign", "--key", "/run/secrets/db.key", "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"])
-    .withExec(["sbverify", "--cert", "db.crt", "signed.efi"])
-    .file("signed.efi");
+  return sign(ctx.toolchain(signPackages), efi, key, cert);
 }

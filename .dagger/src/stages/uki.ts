@@ -1,46 +1,13 @@
-/** The unified kernel image: systemd-stub + kernel + initramfs + cmdline + os-release, built by ukify. */
+/** The unified kernel image (modules/uki's ukify build), SOURCE_DATE_EPOCH from build.toml. */
 import { File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
+import { buildUki as build, UKIFY_PACKAGES, type UkiInputs } from "../../../modules/uki/src/ukify.js";
 
-export interface UkiInputs {
-  kernel: File;
-  /** Concatenated in order by the kernel when it unpacks them. */
-  initramfs: File[];
-  cmdline: string;
-  osRelease: string;
-  /** The SBAT entry of the UKI's own component (systemd-stub's entries are added by ukify). */
-  sbat: string;
-}
+export type { UkiInputs };
 
-export const ukiPackages = ["systemd-ukify", "systemd-boot-efi", "python3-pefile"];
+export const ukiPackages = UKIFY_PACKAGES;
 
 /** An unsigned UKI with the sections .linux .initrd .cmdline .osrel .uname .sbat. */
 export function buildUki(ctx: StageContext, inputs: UkiInputs): File {
-  let c = ctx.toolchain(ukiPackages);
-  inputs.initramfs.forEach((file, i) => (c = c.withFile(`/uki/initramfs-${i}`, file)));
-  return c
-    .withEnvVariable("SOURCE_DATE_EPOCH", String(ctx.config.reproducible.source_date_epoch))
-    .withWorkdir("/uki")
-    .withFile("bzImage", inputs.kernel)
-    .withNewFile("cmdline", inputs.cmdline)
-    .withNewFile("os-release", inputs.osRelease)
-    .withNewFile("sbat.csv", inputs.sbat)
-    .withExec([
-      "ukify",
-      "build",
-      "--linux=bzImage",
-      ...inputs.initramfs.map((_, i) => `--initrd=initramfs-${i}`),
-      "--cmdline=@cmdline",
-      "--os-release=@os-release",
-      "--sbat=@sbat.csv",
-      "--stub=/usr/lib/systemd/boot/efi/linuxx64.efi.stub",
-      "--output=kios.efi",
-    ])
-    // Fails the stage if a section is missing (ukify derives .uname from the kernel).
-    .withExec([
-      "sh",
-      "-ec",
-      'ukify inspect kios.efi --json=short > sections.json; for s in .linux .initrd .cmdline .osrel .uname .sbat; do grep -q "\\"$s\\"" sections.json || { echo "UKI lacks section $s" >&2; exit 1; }; done',
-    ])
-    .file("kios.efi");
+  return build(ctx.toolchain(ukiPackages), inputs, ctx.config.reproducible.source_date_epoch);
 }

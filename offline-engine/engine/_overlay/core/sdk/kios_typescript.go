@@ -27,6 +27,9 @@ const KiosTypescriptRuntimeDigestEnvName = "KIOS_TYPESCRIPT_RUNTIME_MANIFEST_DIG
 
 const kiosTypescriptModuleRoot = "/src"
 
+// Where the runtime container sees the introspection JSON of a module's dependencies (as the stock SDKs).
+const kiosTypescriptSchemaPath = "/schema.json"
+
 type kiosTypescriptSDK struct {
 	root      *core.Query
 	rawConfig map[string]any
@@ -90,7 +93,7 @@ func (sdk *kiosTypescriptSDK) Runtime(
 	}
 
 	moduleDir := filepath.Join(kiosTypescriptModuleRoot, source.Self().SourceSubpath)
-	if err := dag.Select(ctx, ctr, &ctr,
+	selectors := []dagql.Selector{
 		dagql.Selector{Field: "withMountedDirectory", Args: []dagql.NamedInput{
 			stringArg("path", kiosTypescriptModuleRoot),
 			{Name: "source", Value: dagql.NewID[*core.Directory](source.Self().ContextDirectory.ID())},
@@ -105,12 +108,45 @@ func (sdk *kiosTypescriptSDK) Runtime(
 		}},
 		dagql.Selector{Field: "withWorkdir", Args: []dagql.NamedInput{stringArg("path", moduleDir)}},
 		dagql.Selector{Field: "withExec", Args: []dagql.NamedInput{stringsArg("args", "/opt/kios-ts/prepare")}},
+	}
+	// A module with dagger.json dependencies gets their bindings (dag.<dep>()),
+	// generated after npm install so that a changed dependency re-runs only
+	// this step. Without dependencies the SDK's core-only client serves.
+	if kiosTypescriptHasModuleDeps(deps) {
+		schema, err := deps.SchemaIntrospectionJSONFileForModule(ctx)
+		if err != nil {
+			return inst, fmt.Errorf("failed to get the schema of the dependencies of %s: %w", moduleDir, err)
+		}
+		selectors = append(selectors,
+			dagql.Selector{Field: "withMountedFile", Args: []dagql.NamedInput{
+				stringArg("path", kiosTypescriptSchemaPath),
+				{Name: "source", Value: dagql.NewID[*core.File](schema.ID())},
+			}},
+			dagql.Selector{Field: "withExec", Args: []dagql.NamedInput{
+				stringsArg("args", "/opt/kios-ts/generate", source.Self().ModuleOriginalName),
+			}},
+			dagql.Selector{Field: "withoutMount", Args: []dagql.NamedInput{stringArg("path", kiosTypescriptSchemaPath)}},
+		)
+	}
+	selectors = append(selectors,
 		// The module's code gets no handle on the shared cache.
 		dagql.Selector{Field: "withoutMount", Args: []dagql.NamedInput{stringArg("path", "/root/.npm")}},
 		dagql.Selector{Field: "withEntrypoint", Args: []dagql.NamedInput{stringsArg("args", "/opt/kios-ts/run")}},
 		dagql.Selector{Field: "withWorkdir", Args: []dagql.NamedInput{stringArg("path", RuntimeWorkdirPath)}},
-	); err != nil {
+	)
+	if err := dag.Select(ctx, ctr, &ctr, selectors...); err != nil {
 		return inst, fmt.Errorf("failed to prepare the TypeScript runtime for %s: %w", moduleDir, err)
 	}
 	return ctr, nil
+}
+
+// kiosTypescriptHasModuleDeps tells whether deps holds a module besides core
+// (core is a *schema.CoreMod; dagger.json dependencies are *core.Module).
+func kiosTypescriptHasModuleDeps(deps *core.ModDeps) bool {
+	for _, mod := range deps.Mods {
+		if _, ok := mod.(*core.Module); ok {
+			return true
+		}
+	}
+	return false
 }

@@ -112,3 +112,13 @@ export function describeUnmet(unmet: ConfigMismatch[]): string {
     ...lines,
   ].join("\n");
 }
+
+/**
+ * A fragment's file name: a letter or digit first, then letters, digits,
+ * ".", "_" or "-", ending in .config (e.g. 90-wireguard.config).
+ */
+export function checkFragmentName(name: string): void {
+  if (!/^[0-9A-Za-z][0-9A-Za-z._-]*\.config$/.test(name)) {
+    throw new Error(`withFragment: name ${JSON.stringify(name)}: expected a file name ending in .config (e.g. 90-wireguard.config)`);
+  }
+}

@@ -1,0 +1,106 @@
+/** The uki sub-module's schema, read by the SDK's own introspector, and the commands of its recipes. */
+import { beforeAll, describe, expect, it } from "vitest";
+import { checkCompression, CPIO_PACKAGES, packCpio } from "../../../modules/uki/src/cpio.js";
+import { SIGN_PACKAGES, signEfi } from "../../../modules/uki/src/sign.js";
+import { buildUki, UKIFY_PACKAGES } from "../../../modules/uki/src/ukify.js";
+import { ModuleSchema, scanModule } from "../../../offline-engine/module-schema.js";
+
+let schema: ModuleSchema;
+beforeAll(async () => {
+  schema = await scanModule("modules/uki/src", "uki");
+}, 60_000);
+
+const object = (name: string) => ({ kind: "OBJECT_KIND", name });
+const string = { kind: "STRING_KIND" };
+
+/** A stand-in for a Dagger object: records each call (objects in arguments by name) and returns a stand-in for the result. */
+function recorder(name: string, calls: string[] = []): any {
+  return new Proxy({ name, calls }, {
+    get: (target, prop) =>
+      prop in target || prop === "toJSON" || prop === "then"
+        ? target[prop as keyof typeof target]
+        : (...args: unknown[]) => {
+            calls.push(`${String(prop)} ${JSON.stringify(args, (_k, v) => (v?.calls ? `<${v.name}>` : v))}`);
+            return recorder(`${name}.${String(prop)}`, calls);
+          },
+  });
+}
+
+describe("uki module schema (SDK introspector)", () => {
+  it("exposes Uki only, described, and no stray interfaces", () => {
+    expect(Object.keys(schema.objects)).toEqual(["Uki"]);
+    expect(schema.objects.Uki.description).toMatch(/unified kernel images/);
+    expect(schema.interfaces).toEqual({});
+  });
+
+  it("takes the toolchain and SOURCE_DATE_EPOCH in its constructor", () => {
+    const args = schema.objects.Uki.constructor!.arguments;
+    expect(Object.keys(args)).toEqual(["toolchain", "sourceDateEpoch"]);
+    expect(args.toolchain).toMatchObject({ type: object("Container"), isOptional: false });
+    expect(args.sourceDateEpoch).toMatchObject({ type: { kind: "INTEGER_KIND" }, defaultValue: 0 });
+  });
+
+  it("has cpio(root, devNodes, compression): File, uki(...): File, sign(efi, key, cert): File and packages(): [String!]", () => {
+    const { methods } = schema.objects.Uki;
+    expect(Object.keys(methods).sort()).toEqual(["cpio", "packages", "sign", "uki"]);
+    expect(methods.cpio.returnType).toEqual(object("File"));
+    expect(Object.keys(methods.cpio.arguments)).toEqual(["root", "devNodes", "compression"]);
+    expect(methods.cpio.arguments.root.type).toEqual(object("Directory"));
+    expect(methods.cpio.arguments.devNodes).toMatchObject({ type: { kind: "BOOLEAN_KIND" }, defaultValue: true });
+    expect(methods.cpio.arguments.compression).toMatchObject({ type: string, defaultValue: "zstd" });
+    expect(methods.uki.returnType).toEqual(object("File"));
+    expect(Object.keys(methods.uki.arguments)).toEqual(["kernel", "initramfs", "cmdline", "osRelease", "sbat"]);
+    expect(methods.uki.arguments.kernel.type).toEqual(object("File"));
+    expect(methods.uki.arguments.initramfs.type).toEqual({ kind: "LIST_KIND", typeDef: object("File") });
+    for (const arg of ["cmdline", "osRelease", "sbat"]) expect(methods.uki.arguments[arg]!.type).toEqual(string);
+    expect(methods.sign.returnType).toEqual(object("File"));
+    expect(Object.keys(methods.sign.arguments)).toEqual(["efi", "key", "cert"]);
+    expect(methods.sign.arguments.key.type).toEqual(object("Secret"));
+    expect(methods.packages.returnType).toEqual({ kind: "LIST_KIND", typeDef: string });
+  });
+
+});
+
+describe("uki recipes", () => {
+  it("lists the Debian packages of its three recipes", () => {
+    expect(CPIO_PACKAGES).toEqual(["cpio", "lz4", "zstd"]);
+    expect(UKIFY_PACKAGES).toEqual(["systemd-ukify", "systemd-boot-efi", "python3-pefile"]);
+    expect(SIGN_PACKAGES).toEqual(["sbsigntool"]);
+  });
+
+  it("takes zstd and lz4 as compressions, nothing else", () => {
+    expect(checkCompression("lz4")).toBe("lz4");
+    expect(() => checkCompression("xz")).toThrow(/unknown compression "xz" \(known: zstd, lz4\)/);
+  });
+
+  it("packs a cpio with every mtime at the epoch, device nodes unless told, lz4 ended by zero bytes", () => {
+    const calls: string[] = [];
+    packCpio(recorder("toolchain", calls), recorder("root"), 1767225600, { devNodes: false, compression: "lz4" });
+    const script = JSON.parse(calls.find((c) => c.startsWith("withExec "))!.slice("withExec ".length))[0][2] as string;
+    expect(script.split("\n")).toEqual([
+      ":",
+      'find . -exec touch -h -d "@1767225600" {} +',
+      "find . | LC_ALL=C sort | cpio -o -H newc --reproducible -R 0:0 --quiet | lz4 -l -12 -q -c > /initramfs.cpio",
+      "n=$(stat -c %s /initramfs.cpio); head -c $((4 + (4 - n % 4) % 4)) /dev/zero >> /initramfs.cpio",
+    ]);
+    calls.length = 0;
+    packCpio(recorder("toolchain", calls), recorder("root"), 0);
+    expect(calls.join("\n")).toContain("mknod -m 600 dev/console c 5 1 && mknod -m 644 dev/kmsg c 1 11");
+    expect(calls.join("\n")).toContain("zstd -q -19 -T0 > /initramfs.cpio");
+  });
+
+  it("builds the UKI with the initramfs archives in order and SOURCE_DATE_EPOCH set", () => {
+    const calls: string[] = [];
+    buildUki(recorder("toolchain", calls), { kernel: recorder("k"), initramfs: [recorder("a"), recorder("b")], cmdline: "c", osRelease: "o", sbat: "s" }, 42);
+    expect(calls.slice(0, 3)).toEqual(['withFile ["/uki/initramfs-0","<a>"]', 'withFile ["/uki/initramfs-1","<b>"]', 'withEnvVariable ["SOURCE_DATE_EPOCH","42"]']);
+    expect(calls.join("\n")).toContain('"--initrd=initramfs-0","--initrd=initramfs-1","--cmdline=@cmdline"');
+    expect(calls.at(-1)).toBe('file ["kios.efi"]');
+  });
+
+  it("signs with the key mounted as a secret, then checks the signature", () => {
+    const calls: string[] = [];
+    signEfi(recorder("toolchain", calls), recorder("efi"), recorder("key"), recorder("cert"));
+    expect(calls).toContain('withMountedSecret ["/run/secrets/db.key","<key>"]');
+    expect(calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0][0])).toEqual(["sbsign", "sbverify"]);
+  });
+});
