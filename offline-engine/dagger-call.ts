@@ -65,3 +65,12 @@ export async function dagger(args: string[], options: { cwd?: string; echo?: boo
   });
   return { status, stdout, stderr, seconds: (performance.now() - started) / 1000 };
 }
+
+/** The function names `dagger functions` printed (its table's first column), sorted. */
+export function listedFunctions(stdout: string): string[] {
+  return stdout
+    .split("\n")
+    .filter((l) => /^[a-z][a-z0-9-]* {2,}\S/.test(l))
+    .map((l) => l.split(/\s+/)[0]!)
+    .sort();
+}

@@ -69,3 +69,9 @@ export async function scanModule(srcDir = ".dagger/src", name = "kios"): Promise
     fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
+
+/** A function's name as the CLI spells it: withStaticPod -> with-static-pod. */
+export const cliName = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+
+/** A module's main object, named after the module: qemu-boot -> QemuBoot. */
+export const mainObjectName = (moduleName: string) => moduleName.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());

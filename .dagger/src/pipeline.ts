@@ -32,22 +32,10 @@ export interface PipelineInputs {
   nonce?: string;
 }
 
-/** What the parts phase compiles: the kernel and everything in the root filesystem. */
-export interface Parts {
-  kernel: BuiltKernel;
-  node: NodeParts;
-}
-
 export class Pipeline {
   private readonly done = new Map<Phase | "kernel" | "node parts", Promise<unknown>>();
 
   constructor(private readonly inputs: PipelineInputs) {}
-
-  /** parts: the kernel and the root filesystem's binaries, compiled side by side. */
-  async parts(): Promise<Parts> {
-    const [kernel, node] = await Promise.all([this.kernel(), this.nodeParts()]);
-    return { kernel, node };
-  }
 
   /** rootfs: the parts, kiOS's static pods and their preloaded images in one tree. */
   rootfs(): Promise<Directory> {
@@ -94,12 +82,12 @@ export class Pipeline {
     });
   }
 
-  /** The kernel part (the rootfs does not wait for it). */
+  /** parts, the kernel: the UKI takes it; the rootfs does not wait for it. */
   private kernel(): Promise<BuiltKernel> {
     return this.once("kernel", () => buildKernel(this.inputs.ctx, this.inputs.kernelSource));
   }
 
-  /** The root filesystem's parts (the kernel's modules go into the UKI on their own). */
+  /** parts, the root filesystem's binaries (the kernel's modules go into the UKI on their own). */
   private nodeParts(): Promise<NodeParts> {
     return this.once("node parts", () => nodeParts(this.inputs.ctx, this.inputs.ext));
   }

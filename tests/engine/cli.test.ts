@@ -11,9 +11,9 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
-import { CliRun, dagger, offlineArgs } from "../../offline-engine/dagger-call.js";
+import { CliRun, dagger, listedFunctions, offlineArgs } from "../../offline-engine/dagger-call.js";
 import { repoRoot } from "../../offline-engine/engine-env.js";
-import { scanModule } from "../../offline-engine/module-schema.js";
+import { cliName, scanModule } from "../../offline-engine/module-schema.js";
 import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
 let keys: TestKeys;
@@ -35,16 +35,12 @@ async function call(...args: string[]): Promise<CliRun> {
   return run;
 }
 
-const kebab = (name: string) => name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
-
 describe("dagger CLI (module mode)", () => {
   it("lists with `dagger functions` exactly the functions the SDK's introspector finds", async () => {
     const run = await dagger(["functions"]);
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
-    const rows = run.stdout.split("\n").filter((l) => /^[a-z][a-z0-9-]* {2,}\S/.test(l));
-    const listed = rows.map((l) => l.split(/\s+/)[0]).sort();
-    const declared = Object.keys((await scanModule()).objects.Kios.methods).map(kebab).sort();
-    expect(listed).toEqual(declared);
+    const declared = Object.keys((await scanModule()).objects.Kios.methods).map(cliName).sort();
+    expect(listedFunctions(run.stdout)).toEqual(declared);
   });
 
   it("prints build.toml as the module validated it with `dagger call config`", async () => {

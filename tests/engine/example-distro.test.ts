@@ -11,7 +11,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootReport } from "../../.dagger/src/boot/report.js";
 import { parseBuildConfig } from "../../.dagger/src/config/index.js";
-import { CliRun, dagger, offlineArgs } from "../../offline-engine/dagger-call.js";
+import { CliRun, dagger, listedFunctions, offlineArgs } from "../../offline-engine/dagger-call.js";
 import { repoRoot } from "../../offline-engine/engine-env.js";
 import { makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
@@ -43,8 +43,7 @@ describe("a downstream distro on kiOS (examples/acme-node)", () => {
   it("lists its functions with `dagger functions`", async () => {
     const run = await dagger(["-m", example, "functions"]);
     expect(run.status, run.stderr.slice(-2000)).toBe(0);
-    const names = run.stdout.split("\n").filter((l) => /^[a-z][a-z0-9-]* {2,}\S/.test(l)).map((l) => l.split(/\s+/)[0]);
-    expect(names.sort()).toEqual(["agent", "build", "config", "kernel", "rootfs"]);
+    expect(listedFunctions(run.stdout)).toEqual(["agent", "build", "config", "kernel", "rootfs"]);
   });
 
   it("reaches kiOS through its generated binding, dag.kios() (`call config`)", async () => {

@@ -8,12 +8,11 @@ import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { repoRoot } from "../../offline-engine/engine-env.js";
-import { scanModule } from "../../offline-engine/module-schema.js";
+import { mainObjectName, scanModule } from "../../offline-engine/module-schema.js";
 
 const modulesDir = path.join(repoRoot, "modules");
 const names = fs.readdirSync(modulesDir).filter((n) => fs.existsSync(path.join(modulesDir, n, "dagger.json"))).sort();
 const rootEngine = JSON.parse(fs.readFileSync(path.join(repoRoot, "dagger.json"), "utf8")).engineVersion;
-const pascal = (name: string) => name.replace(/(^|-)([a-z])/g, (_, __, c: string) => c.toUpperCase());
 
 function sources(name: string): { file: string; text: string }[] {
   const src = path.join(modulesDir, name, "src");
@@ -62,8 +61,8 @@ describe("modules/", () => {
 
     it(`has its main object, every function and argument described (SDK introspector)`, async () => {
       const schema = await scanModule(`modules/${name}/src`, name);
-      const main = schema.objects[pascal(name)];
-      expect(main, `object ${pascal(name)}`).toBeDefined();
+      const main = schema.objects[mainObjectName(name)];
+      expect(main, `object ${mainObjectName(name)}`).toBeDefined();
       const undocumented = Object.values(schema.objects).flatMap((obj) => [
         ...(obj.description ? [] : [obj.name]),
         ...Object.values(obj.methods).filter((f) => !f.description).map((f) => `${obj.name}.${f.name}()`),
