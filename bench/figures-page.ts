@@ -100,6 +100,13 @@ export const catalogue: Group[] = [
       { key: "build.warm_init_change_s", what: "init source changed: init, initramfs, UKI, smoke boot again" },
     ],
   },
+  {
+    name: "repro",
+    figures: [
+      { key: "repro.identical", what: "two builds byte for byte the same: kernel, config, modules, initramfs archives, both UKIs (1 = yes)", max: 1 },
+      { key: "repro.second_build_s", what: "the second build: every step again, kernel build directory, ccache and Go build cache empty" },
+    ],
+  },
 ];
 
 function matches(pattern: string, key: string): boolean {

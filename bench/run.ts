@@ -17,6 +17,7 @@ import { engineFigures } from "./engine.js";
 import { figuresPage } from "./figures-page.js";
 import { kernelFigures } from "./kernel.js";
 import { moduleFigures } from "./module.js";
+import { reproFigures } from "./repro.js";
 
 export type Figures = Record<string, number>;
 
@@ -32,6 +33,7 @@ const groups: Record<string, () => Promise<Figures>> = {
   boot: bootBenchFigures,
   cluster: clusterFigures,
   build: buildFigures,
+  repro: reproFigures,
 };
 
 async function main(): Promise<void> {

@@ -30,20 +30,38 @@ export interface ContextInputs {
   aptCaches: AptCaches;
   /** Cache volumes given by the caller, by name (go-mod, go-build, kernel-ccache, kernel-build); the others are the module's own. */
   caches?: Record<string, CacheVolume | undefined>;
+  /** A rebuild that shares no build state with earlier builds (the reproducibility check's second build). */
+  rebuild?: Rebuild;
+}
+
+/**
+ * A rebuild: `nonce` goes into every build container's environment, so no
+ * step's cached result is reused, and the caches `freshCaches` names are new
+ * empty volumes (e.g. the kernel's build directory).
+ */
+export interface Rebuild {
+  nonce: string;
+  freshCaches: string[];
 }
 
 export function stageContext(inputs: ContextInputs): StageContext {
-  const base = baseContainer(inputs.config, {
+  const chosen = baseContainer(inputs.config, {
     override: inputs.base,
     offline: inputs.offline,
     archive: inputs.baseArchive,
   });
+  const { rebuild } = inputs;
+  const base = rebuild ? chosen.withEnvVariable("KIOS_REBUILD", rebuild.nonce) : chosen;
   return {
     config: inputs.config,
     source: inputs.source,
     toolchain: (packages) =>
       withDebianPackages(base, inputs.aptCaches, pinnedPackages(inputs.config.debian.packages, packages)),
-    cache: (name, variant) => inputs.caches?.[name] ?? dag.cacheVolume(variant ? `kios-${name}-${variant}` : `kios-${name}`),
+    cache: (name, variant) => {
+      const volume = variant ? `kios-${name}-${variant}` : `kios-${name}`;
+      if (rebuild?.freshCaches.includes(name)) return dag.cacheVolume(`kios-rebuild-${rebuild.nonce}-${volume}`);
+      return inputs.caches?.[name] ?? dag.cacheVolume(volume);
+    },
   };
 }
 

@@ -5,13 +5,15 @@
 import { argument, CacheVolume, Container, dag, Directory, File, func, object, Secret } from "@dagger.io/dagger";
 import { baseContainer } from "./base.js";
 import { BuildConfig, parseBuildConfig } from "./config/index.js";
-import { StageContext, stageContext } from "./context.js";
+import { Rebuild, StageContext, stageContext } from "./context.js";
 import { bootNode, clusterBoot } from "./node.js";
 import { checkBinaryName, checkFragmentName, downstreamOsRelease, type NodeExtensions, staticPodName } from "./extensions.js";
 import { KernelBuild } from "./kernel-build.js";
 import { NodeBoot } from "./node-boot.js";
 import { Pipeline } from "./pipeline.js";
 import { reportDirectory } from "./release.js";
+import { ReproCheck } from "./repro-check.js";
+import { compareBuilds } from "./stages/compare-builds.js";
 import { lintCiTemplates } from "./stages/ci-lint.js";
 import { buildCniPlugins } from "./stages/cni.js";
 import { configDrive } from "./stages/config-drive.js";
@@ -45,6 +47,8 @@ export class Kios {
   prebuiltInit?: File;
   extraBinaries: Directory;
   osRelease?: string;
+  /** The kernel's module signing key (withModuleSigningKey). */
+  moduleSigningKey?: Secret;
 
   /**
    * @param source the kiOS source tree (build.toml, init/, kernel/, manifests/)
@@ -201,6 +205,19 @@ export class Kios {
   }
 
   /**
+   * This build with the kernel's modules signed by `key` instead of a
+   * throw-away key made per build directory. Without it the kernel (and so
+   * the UKI) differs on every clean build; `repro` needs it.
+   *
+   * @example dagger call with-module-signing-key --key=file:./module.pem build --key=file:./db.key --cert=./db.crt export --path=out
+   * @param key one PEM file: an RSA private key and its X.509 certificate (see the README for the openssl command)
+   */
+  @func()
+  withModuleSigningKey(key: Secret): Kios {
+    return this.copy({ moduleSigningKey: key });
+  }
+
+  /**
    * The kernel, configured from tinyconfig + the kernel/*.config fragments,
    * built once: a KernelBuild with its `bzImage`, signed `modules`
    * (lib/modules/<release>/), final `config` and build `log`. Fails naming
@@ -213,7 +230,7 @@ export class Kios {
   @func()
   async kernel(source?: Directory): Promise<KernelBuild> {
     const ctx = await this.context();
-    const built = await buildKernel(ctx, this.sourceOrDefault(ctx, source));
+    const built = await buildKernel(ctx, this.sourceOrDefault(ctx, source), this.moduleSigningKey);
     return new KernelBuild(built.bzImage, built.modules, built.config, built.log);
   }
 
@@ -494,6 +511,65 @@ export class Kios {
   }
 
   /**
+   * Build twice and compare: the second build shares no step's result with
+   * the first (a new value in every build container's environment), starts
+   * from an empty kernel build directory and runs later (another wall
+   * clock). With `cold`, Go's build cache and the kernel's ccache are new
+   * empty volumes too, so every compiler runs again. Compares the kernel,
+   * its config, the modules archive, each initramfs archive and both UKIs
+   * byte for byte; any difference fails with diffoscope's report. Needs the
+   * module signing key (with-module-signing-key).
+   *
+   * @example dagger call with-module-signing-key --key=file:./module.pem repro --key=file:./db.key --cert=./db.crt
+   * @param key Secure Boot signing key (PEM)
+   * @param cert its certificate (PEM)
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param cold also build the second time with empty compiler caches (Go build cache, ccache)
+   */
+  @func()
+  async repro(key: Secret, cert: File, kernelSource?: Directory, cold = false): Promise<ReproCheck> {
+    if (!this.moduleSigningKey) {
+      throw new Error("repro: no module signing key: give one with with-module-signing-key (a throw-away key makes every kernel build differ)");
+    }
+    const signing = { key, cert };
+    const first = await this.artifactDirectory(await this.pipeline({ kernelSource, signing }));
+    await first.sync();
+    const freshCaches = cold ? ["kernel-build", "kernel-ccache", "go-build"] : ["kernel-build"];
+    const rebuild = { nonce: `${Date.now()}-${Math.random().toString(36).slice(2)}`, freshCaches };
+    const started = Date.now();
+    const second = await this.artifactDirectory(await this.pipeline({ kernelSource, signing, rebuild }));
+    await second.sync();
+    const seconds = Math.round((Date.now() - started) / 100) / 10;
+    const comparison = await compareBuilds(await this.context(), first, second);
+    if (comparison.differing.length) {
+      throw new Error(
+        `repro: ${comparison.differing.length} of ${comparison.compared.length} files differ between two builds ` +
+          `(${comparison.differing.join(", ")}); diffoscope:\n${comparison.report}`,
+      );
+    }
+    const shared = cold ? "Go's module cache (checksummed downloads) and apt's package cache" : "Go's module and build caches, the kernel's ccache, apt's package cache";
+    return new ReproCheck(true, comparison.compared, seconds, `every step ran again, from an empty kernel build directory; shared: ${shared}`);
+  }
+
+  /**
+   * Compare two builds' files byte for byte: each file of `first` with the
+   * file of the same path in `second`. Fails with diffoscope's report of
+   * the files that differ; returns the names compared.
+   *
+   * @example dagger call compare-builds --first=./build-a --second=./build-b
+   * @param first one build's files
+   * @param second the other's, at the same paths
+   */
+  @func()
+  async compareBuilds(first: Directory, second: Directory): Promise<string[]> {
+    const comparison = await compareBuilds(await this.context(), first, second);
+    if (comparison.differing.length) {
+      throw new Error(`compare builds: ${comparison.differing.join(", ")} differ; diffoscope:\n${comparison.report}`);
+    }
+    return comparison.compared;
+  }
+
+  /**
    * Check the CI templates a kiOS user copies: ci/github/*.yml with
    * actionlint (shellcheck on their `run:` scripts), ci/gitlab/.gitlab-ci.yml
    * against GitLab's CI schema with check-jsonschema; both pinned in
@@ -509,9 +585,18 @@ export class Kios {
   }
 
   /** The release pipeline of this build (pipeline.ts). */
-  private async pipeline(opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string } = {}): Promise<Pipeline> {
-    const ctx = await this.context();
-    return new Pipeline({ ctx, ext: this.extensions(), kernelSource: this.sourceOrDefault(ctx, opts.kernelSource), signing: opts.signing, nonce: opts.nonce });
+  private async pipeline(
+    opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string; rebuild?: Rebuild } = {},
+  ): Promise<Pipeline> {
+    const ctx = await this.context(opts.rebuild);
+    return new Pipeline({
+      ctx,
+      ext: this.extensions(),
+      kernelSource: this.sourceOrDefault(ctx, opts.kernelSource),
+      moduleSigningKey: this.moduleSigningKey,
+      signing: opts.signing,
+      nonce: opts.nonce,
+    });
   }
 
   /** The given kernel source, or the default: offline, Debian's; else the pinned upstream tarball. */
@@ -519,8 +604,14 @@ export class Kios {
     return given ?? (this.offline ? debianKernelSource(ctx) : upstreamKernelSource(ctx));
   }
 
-  private async context(): Promise<StageContext> {
+  /** The pipeline's artifacts (what a rebuild must reproduce) as one directory. */
+  private async artifactDirectory(pipeline: Pipeline): Promise<Directory> {
+    return (await pipeline.artifacts()).reduce((dir, a) => dir.withFile(a.name, a.file), dag.directory());
+  }
+
+  private async context(rebuild?: Rebuild): Promise<StageContext> {
     return stageContext({
+      rebuild,
       config: await this.loadConfig(),
       source: this.source,
       base: this.base,
@@ -541,7 +632,7 @@ export class Kios {
   }
 
   /** This object with `change` applied: with* functions return a new object, this one stays as it is. */
-  private copy(change: Partial<Pick<Kios, "source" | "prebuiltInit" | "extraBinaries" | "osRelease">>): Kios {
+  private copy(change: Partial<Pick<Kios, "source" | "prebuiltInit" | "extraBinaries" | "osRelease" | "moduleSigningKey">>): Kios {
     return Object.assign(Object.create(Kios.prototype) as Kios, this, change);
   }
 

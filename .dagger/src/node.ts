@@ -11,7 +11,7 @@ import { buildCniPlugins } from "./stages/cni.js";
 import { clusterNodeYaml, clusterPki } from "./stages/cluster.js";
 import { buildControlPlane } from "./stages/control-plane.js";
 import { buildContainerd } from "./stages/containerd.js";
-import { buildCtr, preloadedStore } from "./stages/containerd-store.js";
+import { buildCtr, buildStoreNormalizer, preloadedStore } from "./stages/containerd-store.js";
 import { pauseImage, probeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
@@ -62,7 +62,8 @@ export async function nodeParts(ctx: StageContext, ext: NodeExtensions): Promise
 export async function nodeRootfs(ctx: StageContext, parts: NodeParts, ext: NodeExtensions): Promise<Directory> {
   const pause = pauseImage(ctx, parts.pause);
   const services = nodeServicesImage(ctx, parts.nodeTools, parts.cniPlugins);
-  const store = preloadedStore(ctx, parts.containerd, await buildCtr(ctx), [pause, services]);
+  const [ctr, normalizer] = await Promise.all([buildCtr(ctx), buildStoreNormalizer(ctx)]);
+  const store = preloadedStore(ctx, parts.containerd, { ctr, normalizer }, [pause, services]);
   return assembleRootfs(
     ctx,
     {
@@ -86,20 +87,30 @@ export async function nodeRootfs(ctx: StageContext, parts: NodeParts, ext: NodeE
  * longer fits its 48 MB target with containerd in lz4 (52.3 MB measured);
  * the small rest stays lz4 (README: where the boot goes).
  */
-export function nodeInitramfs(ctx: StageContext, rootfs: Directory): File {
+export function nodeInitramfsParts(ctx: StageContext, rootfs: Directory): NamedFile[] {
   const payloadDirs = ["bin", "var/lib/containerd"];
   let payload = dag.directory();
   for (const dir of payloadDirs) payload = payload.withDirectory(dir, rootfs.directory(dir));
   let rest = rootfs;
   for (const dir of payloadDirs) rest = rest.withoutDirectory(dir);
-  const parts = [
-    packInitramfs(ctx, payload, { console: false, compression: "zstd" }),
-    packInitramfs(ctx, rest, { compression: "lz4" }),
+  return [
+    { name: "initramfs-payload.cpio.zst", file: packInitramfs(ctx, payload, { console: false, compression: "zstd" }) },
+    { name: "initramfs-rest.cpio.lz4", file: packInitramfs(ctx, rest, { compression: "lz4" }) },
   ];
+}
+
+/** Archives concatenated into one initramfs file. */
+export function concatInitramfs(ctx: StageContext, parts: File[]): File {
   return parts
     .reduce((c, part, i) => c.withFile(`/parts/${i}`, part), ctx.toolchain([]))
     .withExec(["sh", "-c", "cat /parts/* > /initramfs.cpio"])
     .file("/initramfs.cpio");
+}
+
+/** A build result with the file name it is compared and released under. */
+export interface NamedFile {
+  name: string;
+  file: File;
 }
 
 /** The UKI's SBAT: the generation table header and kiOS's own entry. */

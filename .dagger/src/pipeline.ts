@@ -11,7 +11,18 @@
 import { Directory, File, Secret } from "@dagger.io/dagger";
 import type { StageContext } from "./context.js";
 import type { NodeExtensions } from "./extensions.js";
-import { NodeParts, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
+import {
+  concatInitramfs,
+  modulesInitramfs,
+  NamedFile,
+  NodeParts,
+  nodeInitramfsParts,
+  nodeParts,
+  nodeRootfs,
+  nodeUki,
+  SmokeBootResult,
+  smokeBoot,
+} from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
 import { signEfi } from "./stages/sign.js";
@@ -26,6 +37,8 @@ export interface PipelineInputs {
   ext: NodeExtensions;
   /** The kernel source tree the kernel is built from. */
   kernelSource: Directory;
+  /** Signs the kernel's modules; without it a throw-away key does and the build is not reproducible. */
+  moduleSigningKey?: Secret;
   /** The Secure Boot key and certificate: without them there is no sign phase and the boot is plain OVMF. */
   signing?: { key: Secret; cert: File };
   /** Any new value forces a fresh smoke boot. */
@@ -42,9 +55,9 @@ export class Pipeline {
     return this.once("rootfs", async () => nodeRootfs(this.inputs.ctx, await this.nodeParts(), this.inputs.ext));
   }
 
-  /** initramfs: the root filesystem as reproducible cpio archives. */
-  initramfs(): Promise<File> {
-    return this.once("initramfs", async () => nodeInitramfs(this.inputs.ctx, await this.rootfs()));
+  /** initramfs: the root filesystem as reproducible cpio archives, concatenated. */
+  async initramfs(): Promise<File> {
+    return concatInitramfs(this.inputs.ctx, (await this.initramfsParts()).map((p) => p.file));
   }
 
   /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned. */
@@ -82,9 +95,32 @@ export class Pipeline {
     });
   }
 
+  /**
+   * What a rebuild from the same inputs must reproduce byte for byte, by
+   * file name: the kernel, its config and modules archive, each initramfs
+   * archive, the unsigned and (when keys were given) the signed UKI.
+   */
+  async artifacts(): Promise<NamedFile[]> {
+    const { ctx } = this.inputs;
+    const [kernel, parts, unsigned] = await Promise.all([this.kernel(), this.initramfsParts(), this.uki()]);
+    return [
+      { name: "bzImage", file: kernel.bzImage },
+      { name: "kernel.config", file: kernel.config },
+      { name: "modules.cpio.lz4", file: modulesInitramfs(ctx, kernel.modules) },
+      ...parts,
+      { name: "kios-unsigned.efi", file: unsigned },
+      ...(this.inputs.signing ? [{ name: "kios.efi", file: await this.signed() }] : []),
+    ];
+  }
+
+  /** The initramfs archives, by name, in the order the kernel unpacks them. */
+  private initramfsParts(): Promise<NamedFile[]> {
+    return this.once("initramfs", async () => nodeInitramfsParts(this.inputs.ctx, await this.rootfs()));
+  }
+
   /** parts, the kernel: the UKI takes it; the rootfs does not wait for it. */
   private kernel(): Promise<BuiltKernel> {
-    return this.once("kernel", () => buildKernel(this.inputs.ctx, this.inputs.kernelSource));
+    return this.once("kernel", () => buildKernel(this.inputs.ctx, this.inputs.kernelSource, this.inputs.moduleSigningKey));
   }
 
   /** parts, the root filesystem's binaries (the kernel's modules go into the UKI on their own). */

@@ -36,3 +36,17 @@ export function makeTestKeys(): TestKeys {
 export function daggerSigning(keys: TestKeys): { key: Secret; cert: File } {
   return { key: dag.secret(`file://${keys.dbKeyPath}`), cert: dag.host().file(keys.certs.db) };
 }
+
+/** A throw-away kernel module signing key: RSA key and certificate in one PEM file, as a Dagger Secret. */
+export function makeModuleSigningKey(dir: string): { path: string; secret: () => Secret } {
+  const key = path.join(dir, "module.key");
+  const crt = path.join(dir, "module.crt");
+  execFileSync("openssl", [
+    "req", "-new", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "30",
+    "-subj", "/CN=kiOS test module signing/", "-addext", "basicConstraints=critical,CA:FALSE",
+    "-addext", "keyUsage=digitalSignature", "-keyout", key, "-out", crt,
+  ], { stdio: "ignore" });
+  const pem = path.join(dir, "module.pem");
+  fs.writeFileSync(pem, fs.readFileSync(key, "utf8") + fs.readFileSync(crt, "utf8"), { mode: 0o600 });
+  return { path: pem, secret: () => dag.secret(`file://${pem}`) };
+}

@@ -5,6 +5,7 @@
  */
 import { dag, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
+import { ociArchive } from "./oci-archive.js";
 
 export interface ImageArchive {
   /** The name containerd stores it under (and manifests refer to). */
@@ -12,15 +13,11 @@ export interface ImageArchive {
   archive: File;
 }
 
-/** The pause binary alone, as CRI's sandbox image. */
+/** The pause binary alone, as CRI's sandbox image (a reproducible archive: it goes into every release). */
 export function pauseImage(ctx: StageContext, pause: File): ImageArchive {
   return {
     ref: `kios.local/pause:${ctx.config.kubernetes.version}`,
-    archive: dag
-      .container()
-      .withFile("/pause", pause, { permissions: 0o755 })
-      .withEntrypoint(["/pause"])
-      .asTarball(),
+    archive: ociArchive(ctx, dag.directory().withFile("pause", pause, { permissions: 0o755 }), { entrypoint: ["/pause"] }),
   };
 }
 

@@ -4,7 +4,7 @@
  * directory) fed from build.toml: the [debian.packages] pins of its
  * toolchain, [reproducible]'s stamps and, by default, [kernel]'s tarball.
  */
-import { dag, type Directory } from "@dagger.io/dagger";
+import { dag, type Directory, type Secret } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import { buildKernel as build, type BuiltKernel, KERNEL_PACKAGES, readFragments } from "../../../modules/kernel/src/build.js";
 
@@ -16,9 +16,11 @@ const SRC = "/src";
 /**
  * Build the kernel. `source` is a kernel source tree; without it the pinned
  * upstream tarball of build.toml [kernel] is downloaded and verified.
+ * `moduleSigningKey` (RSA key + certificate, one PEM) signs the modules;
+ * without it a throw-away key does and the kernel is not reproducible.
  * Fails, naming the options, if a fragment's request is not in the final .config.
  */
-export async function buildKernel(ctx: StageContext, source?: Directory): Promise<BuiltKernel> {
+export async function buildKernel(ctx: StageContext, source?: Directory, moduleSigningKey?: Secret): Promise<BuiltKernel> {
   const fragments = await readFragments(ctx.source.directory("kernel"), "kernel/: no *.config fragments found");
   const src = source ?? upstreamKernelSource(ctx);
   const toolchain = ctx.toolchain(KERNEL_PACKAGES);
@@ -36,6 +38,7 @@ export async function buildKernel(ctx: StageContext, source?: Directory): Promis
       pins: KERNEL_PACKAGES.map((p) => `${p}=${ctx.config.debian.packages[p]}`),
       base: ctx.config.base,
     },
+    moduleSigningKey,
   });
 }
 

@@ -6,9 +6,10 @@
  * them, so the libraries are stored once.
  * Layers are uncompressed: the initramfs compresses the store as a whole.
  */
-import { dag, Directory, File, ImageLayerCompression } from "@dagger.io/dagger";
+import { Directory, File } from "@dagger.io/dagger";
 import type { StageContext } from "../context.js";
 import type { ImageArchive } from "./images.js";
+import { ociArchive } from "./oci-archive.js";
 
 export const nodeServicesPackages = ["dhcpcd-base", "chrony"];
 
@@ -44,11 +45,7 @@ export function nodeServicesRoot(ctx: StageContext, nodeTools: File, cniPlugins:
 export function nodeServicesImage(ctx: StageContext, nodeTools: File, cniPlugins: Directory): ImageArchive {
   return {
     ref: `kios.local/node-services:${ctx.config.release.version}`,
-    // Copied into an empty container: withRootfs would keep the build
-    // container's layers under it (the whole toolchain, 240 MB).
-    archive: dag
-      .container()
-      .withDirectory("/", nodeServicesRoot(ctx, nodeTools, cniPlugins))
-      .asTarball({ forcedCompression: ImageLayerCompression.Uncompressed }),
+    // The root alone (not the build container's layers), packed reproducibly.
+    archive: ociArchive(ctx, nodeServicesRoot(ctx, nodeTools, cniPlugins), {}),
   };
 }

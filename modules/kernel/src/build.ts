@@ -8,9 +8,9 @@
  * and the kiOS root module call this.
  */
 import { createHash } from "node:crypto";
-import { CacheSharingMode, CacheVolume, Container, dag, Directory, ExecError, File } from "@dagger.io/dagger";
+import { CacheSharingMode, CacheVolume, Container, dag, Directory, ExecError, File, Secret } from "@dagger.io/dagger";
 import { describeUnmet, unmetRequests } from "./config-check.js";
-import { BUILD, buildScript, configScript, KIOS, OUT, SRC } from "./scripts.js";
+import { BUILD, buildScript, configScript, KIOS, MODULE_KEY_FRAGMENT, MODULE_KEY_SECRET, OUT, SRC } from "./scripts.js";
 
 /** Debian packages the toolchain container must have. */
 export const KERNEL_PACKAGES = [
@@ -51,6 +51,12 @@ export interface KernelBuildInputs {
    * digest (e.g. the package pins and the base image).
    */
   toolchainIdentity: Record<string, unknown>;
+  /**
+   * The module signing key: one PEM file with an RSA private key and its
+   * X.509 certificate. Without it kbuild makes a throw-away key in the build
+   * directory, and the kernel is not reproducible.
+   */
+  moduleSigningKey?: Secret;
 }
 
 export interface BuiltKernel {
@@ -61,8 +67,10 @@ export interface BuiltKernel {
   config: File;
   /** The build's log: phases with timings, kbuild's output, ccache statistics of this build. */
   log: File;
-  /** The kept kbuild output directory of this source and toolchain (holds the module signing key). */
+  /** The kept kbuild output directory of this source and toolchain. */
   buildDirectory: CacheVolume;
+  /** False when the modules were signed with a throw-away key (no moduleSigningKey): a rebuild differs. */
+  reproducible: boolean;
 }
 
 /**
@@ -70,7 +78,11 @@ export interface BuiltKernel {
  * not in the final .config.
  */
 export async function buildKernel(inputs: KernelBuildInputs): Promise<BuiltKernel> {
-  const { fragments, source: src } = inputs;
+  const { source: src, moduleSigningKey } = inputs;
+  // A given key replaces kbuild's generated one: the last fragment points
+  // CONFIG_MODULE_SIG_KEY at where the build step puts it.
+  const fragments = moduleSigningKey ? [...inputs.fragments, MODULE_KEY_FRAGMENT] : inputs.fragments;
+  if (!moduleSigningKey) log("no module signing key given: a throw-away key signs the modules; this kernel is not reproducible");
   const toolchain = withReproducibleEnv(inputs.toolchain, inputs.reproducible).withMountedDirectory(SRC, src);
 
   log(`configuring: tinyconfig + ${fragments.map((f) => f.file).join(" ")}`);
@@ -86,7 +98,10 @@ export async function buildKernel(inputs: KernelBuildInputs): Promise<BuiltKerne
 
   const key = await buildKey(src, inputs.toolchainIdentity);
   const buildDirectory = inputs.buildDirectory(key);
-  const out = toolchain
+  const keyed = moduleSigningKey
+    ? toolchain.withMountedSecret(MODULE_KEY_SECRET, moduleSigningKey).withMountedTemp("/run/kios-module-key")
+    : toolchain;
+  const out = keyed
     // kbuild's output directory persists, one per source and toolchain, so a
     // changed fragment recompiles only what depends on the changed options.
     // One build at a time uses it.
@@ -112,6 +127,7 @@ export async function buildKernel(inputs: KernelBuildInputs): Promise<BuiltKerne
     config: out.file("config"),
     log: out.file("build.log"),
     buildDirectory,
+    reproducible: moduleSigningKey !== undefined,
   };
 }
 

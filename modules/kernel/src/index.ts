@@ -3,7 +3,7 @@
  * built reproducibly (bzImage and signed modules), with ccache and kbuild's
  * output directory kept in cache volumes so a rebuild is fast.
  */
-import { CacheVolume, Container, dag, Directory, File, func, object } from "@dagger.io/dagger";
+import { CacheVolume, Container, dag, Directory, File, func, object, Secret } from "@dagger.io/dagger";
 import { buildKernel, KERNEL_PACKAGES, readFragments } from "./build.js";
 import { checkFragmentName } from "./config-check.js";
 import { KernelBuild } from "./kernel-build.js";
@@ -20,6 +20,8 @@ export class Kernel {
   buildHost: string;
   /** The fragments added with withFragment, by file name. */
   fragments: Directory;
+  /** The module signing key given with withModuleSigningKey. */
+  moduleSigningKey?: Secret;
 
   /**
    * @param toolchain a container with the Debian packages `packages` lists installed (gcc, make, bison, flex, ccache...)
@@ -65,6 +67,18 @@ export class Kernel {
   }
 
   /**
+   * This build with its modules signed by `key` instead of a throw-away key
+   * made for the build directory: needed for a reproducible kernel.
+   *
+   * @example dagger -m modules/kernel call --toolchain=registry.example/kernel-toolchain:trixie --source=./linux-6.12.111 with-fragment --name=10-core.config --fragment=./kernel/10-core.config with-module-signing-key --key=file:./module.pem build bz-image export --path=bzImage
+   * @param key one PEM file holding an RSA private key and its X.509 certificate (openssl req -x509 -newkey rsa:4096 ..., key and certificate concatenated)
+   */
+  @func()
+  withModuleSigningKey(key: Secret): Kernel {
+    return Object.assign(Object.create(Kernel.prototype) as Kernel, this, { moduleSigningKey: key });
+  }
+
+  /**
    * Configure (tinyconfig + the fragments, olddefconfig) and build the
    * kernel: bzImage, the signed modules, the final .config and the build log.
    * Fails naming each option a fragment asks for that the final .config lacks.
@@ -82,6 +96,7 @@ export class Kernel {
       ccache: this.ccache,
       buildDirectory: (key) => this.buildDirectory ?? dag.cacheVolume(`kernel-build-${key.slice(0, 16)}`),
       toolchainIdentity: { toolchain: await this.toolchain.rootfs().digest() },
+      moduleSigningKey: this.moduleSigningKey,
     });
     return new KernelBuild(built.bzImage, built.modules, built.config, built.log);
   }

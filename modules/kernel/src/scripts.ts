@@ -12,6 +12,16 @@ export const OUT = "/out";
 /** ccache wraps the compilers; Kconfig sees the same CC in the config and build steps. */
 export const MAKE = `make -C ${SRC} O=${BUILD} CC="ccache gcc" HOSTCC="ccache gcc"`;
 
+/** Where the build step finds a given module signing key (a Secret), and where it copies it for kbuild (a tmpfs). */
+export const MODULE_KEY_SECRET = "/run/secrets/module-signing-key";
+const MODULE_KEY = "/run/kios-module-key/signing_key.pem";
+
+/** The fragment that makes kbuild sign with the given key instead of generating one. */
+export const MODULE_KEY_FRAGMENT = {
+  file: "kernel/zz-module-signing-key.config",
+  text: `# The module signing key given to the build (a Secret, on a tmpfs).\nCONFIG_MODULE_SIG_KEY="${MODULE_KEY}"\n`,
+};
+
 /** The shell prelude of both steps: timed phases, KBUILD_BUILD_TIMESTAMP from SOURCE_DATE_EPOCH. */
 const PRELUDE = `
 start=$SECONDS
@@ -52,6 +62,23 @@ else
   phase "reusing the build directory: kbuild recompiles what the changes touch"
 fi
 touch ${BUILD}/.kios-dirty
+if [ -e ${MODULE_KEY_SECRET} ]; then
+  install -m 0600 ${MODULE_KEY_SECRET} ${MODULE_KEY}
+  openssl pkey -in ${MODULE_KEY} -noout 2>/dev/null || { echo "module signing key: no PEM private key in it" >&2; exit 1; }
+  openssl x509 -in ${MODULE_KEY} -noout 2>/dev/null || { echo "module signing key: no PEM certificate in it (kbuild wants the key and its certificate in one file)" >&2; exit 1; }
+  openssl x509 -in ${MODULE_KEY} -noout -text | grep -q 'Public Key Algorithm: rsaEncryption' \
+    || { echo "module signing key: RSA required (ECDSA signatures differ on every build)" >&2; exit 1; }
+  [ "$(openssl pkey -in ${MODULE_KEY} -pubout)" = "$(openssl x509 -in ${MODULE_KEY} -noout -pubkey)" ] \
+    || { echo "module signing key: the certificate is not the private key's" >&2; exit 1; }
+  # The same key as last time: older than the certificate kbuild extracted
+  # from it, so nothing is relinked.
+  if [ -e ${BUILD}/certs/signing_key.x509 ] && openssl x509 -in ${MODULE_KEY} -outform DER | cmp -s - ${BUILD}/certs/signing_key.x509; then
+    touch -d @0 ${MODULE_KEY}
+  fi
+  phase "module signing key given: $(openssl x509 -in ${MODULE_KEY} -noout -subject)"
+else
+  phase "no module signing key given: kbuild's throw-away key signs the modules (not reproducible)"
+fi
 # An unchanged .config keeps its time stamp, so kbuild sees nothing to redo.
 cmp -s /tmp/checked.config ${BUILD}/.config || cp /tmp/checked.config ${BUILD}/.config
 phase "make bzImage modules"
