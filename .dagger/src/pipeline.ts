@@ -8,13 +8,13 @@
  * hands out a phase's result (rootfs, initramfs, uki, smokeBoot, build)
  * asks this pipeline for it.
  */
-import { Directory, File, Secret } from "@dagger.io/dagger";
+import { Directory, File } from "@dagger.io/dagger";
 import type { StageContext } from "./context.js";
 import type { NodeExtensions } from "./extensions.js";
 import { NodeParts, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
-import { signEfi } from "./stages/sign.js";
+import { type Signing, signEfi } from "./stages/sign.js";
 
 /** The phases, in order. */
 export const PHASES = ["parts", "rootfs", "initramfs", "uki", "sign", "boot", "release"] as const;
@@ -26,8 +26,8 @@ export interface PipelineInputs {
   ext: NodeExtensions;
   /** The kernel source tree the kernel is built from. */
   kernelSource: Directory;
-  /** The Secure Boot key and certificate: without them there is no sign phase and the boot is plain OVMF. */
-  signing?: { key: Secret; cert: File };
+  /** The Secure Boot key (a key file or a PKCS#11 token's) and certificate: without them there is no sign phase and the boot is plain OVMF. */
+  signing?: Signing;
   /** Any new value forces a fresh smoke boot. */
   nonce?: string;
 }
@@ -60,7 +60,7 @@ export class Pipeline {
   signed(): Promise<File> {
     return this.once("sign", async () => {
       const { signing } = this.inputs;
-      return signing ? signEfi(this.inputs.ctx, await this.uki(), signing.key, signing.cert) : this.uki();
+      return signing ? signEfi(this.inputs.ctx, await this.uki(), signing) : this.uki();
     });
   }
 
