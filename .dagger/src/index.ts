@@ -22,7 +22,7 @@ import { buildMountHelper } from "./stages/mount-helper.js";
 import { buildNodeTools } from "./stages/node-tools.js";
 import { buildInit } from "./stages/init.js";
 import { debianKernelSource } from "./stages/kernel-source.js";
-import { signEfi } from "./stages/sign.js";
+import { type Signing, signEfi, signingFrom } from "./stages/sign.js";
 import { buildKernel, upstreamKernelSource } from "./stages/kernel.js";
 import { withDebianPackages } from "./stages/toolchain.js";
 import { buildContainerd } from "./stages/containerd.js";
@@ -339,16 +339,24 @@ export class Kios {
   }
 
   /**
-   * Sign an EFI binary for Secure Boot (sbsign) and verify it (sbverify).
+   * Sign an EFI binary for Secure Boot (sbsign) and verify it (sbverify):
+   * with a key file, or with a key that stays in a PKCS#11 token (sbsign's
+   * pkcs11 engine; the PIN is read from its Secret, never put in argv or
+   * env). Give exactly one of key and pkcs11Uri. See docs/signing.md.
    *
    * @example dagger call sign --efi=out/kios-unsigned.efi --key=file:./db.key --cert=./db.crt export --path=out/kios.efi
+   * @example dagger call sign --efi=out/kios-unsigned.efi --cert=./db.crt --pkcs11-uri="pkcs11:token=kios-db;object=db;type=private" --pkcs11-pin=file:./pin --pkcs11-tokens=./softhsm-tokens export --path=out/kios.efi
    * @param efi the EFI binary, e.g. the unsigned UKI
    * @param key the signing key (PEM), kept secret
    * @param cert the signing certificate (PEM), enrolled in the firmware's db
+   * @param pkcs11Uri instead of key: the PKCS#11 URI of the private key in a token (RFC 7512, without a PIN: a pin-value= is refused)
+   * @param pkcs11Pin with pkcs11Uri: the token's user PIN (a trailing newline is dropped)
+   * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory (softhsm2's tokendir) holding the token
    */
   @func()
-  async sign(efi: File, key: Secret, cert: File): Promise<File> {
-    return signEfi(await this.context(), efi, key, cert);
+  async sign(efi: File, key: Secret | null, cert: File, pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory): Promise<File> {
+    const signing = signingFrom("sign", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens });
+    return signEfi(await this.context(), efi, signing);
   }
 
   /**
@@ -483,14 +491,18 @@ export class Kios {
    * tail on a missed milestone.
    *
    * @example dagger call smoke-boot --key=file:./db.key --cert=./db.crt export --path=out/boot
+   * @example dagger call smoke-boot --cert=./db.crt --pkcs11-uri="pkcs11:token=kios-db;object=db;type=private" --pkcs11-pin=file:./pin --pkcs11-tokens=./softhsm-tokens export --path=out/boot
    * @param key Secure Boot signing key (PEM)
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    * @param nonce any new value forces a fresh boot instead of a cached one
+   * @param pkcs11Uri instead of key: the PKCS#11 URI of the signing key in a token (see sign)
+   * @param pkcs11Pin with pkcs11Uri: the token's user PIN
+   * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory holding the token
    */
   @func()
-  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
-    const signing = key && cert ? { key, cert } : undefined;
+  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory): Promise<Directory> {
+    const signing = signingFrom("smokeBoot", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens }, false);
     return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce })).boot());
   }
 
@@ -500,14 +512,19 @@ export class Kios {
    * and SVG timeline) and SHA256SUMS.
    *
    * @example dagger call build --key=file:./db.key --cert=./db.crt export --path=out
+   * @example dagger call build --cert=./db.crt --pkcs11-uri="pkcs11:token=kios-db;object=db;type=private" --pkcs11-pin=file:./pin --pkcs11-tokens=./softhsm-tokens export --path=out
    * @param key Secure Boot signing key (PEM)
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    * @param nonce any new value forces a fresh smoke boot instead of a cached one
+   * @param pkcs11Uri instead of key: the PKCS#11 URI of the signing key in a token (see sign)
+   * @param pkcs11Pin with pkcs11Uri: the token's user PIN
+   * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory holding the token
    */
   @func()
-  async build(key: Secret, cert: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
-    return (await this.pipeline({ kernelSource, signing: { key, cert }, nonce })).release();
+  async build(key: Secret | null, cert: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory): Promise<Directory> {
+    const signing = signingFrom("build", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens });
+    return (await this.pipeline({ kernelSource, signing, nonce })).release();
   }
 
   /**
@@ -585,9 +602,7 @@ export class Kios {
   }
 
   /** The release pipeline of this build (pipeline.ts). */
-  private async pipeline(
-    opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string; rebuild?: Rebuild } = {},
-  ): Promise<Pipeline> {
+  private async pipeline(opts: { kernelSource?: Directory; signing?: Signing; nonce?: string; rebuild?: Rebuild } = {}): Promise<Pipeline> {
     const ctx = await this.context(opts.rebuild);
     return new Pipeline({
       ctx,

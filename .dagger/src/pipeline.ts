@@ -25,7 +25,7 @@ import {
 } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
-import { signEfi } from "./stages/sign.js";
+import { type Signing, signEfi } from "./stages/sign.js";
 
 /** The phases, in order. */
 export const PHASES = ["parts", "rootfs", "initramfs", "uki", "sign", "boot", "release"] as const;
@@ -39,8 +39,8 @@ export interface PipelineInputs {
   kernelSource: Directory;
   /** Signs the kernel's modules; without it a throw-away key does and the build is not reproducible. */
   moduleSigningKey?: Secret;
-  /** The Secure Boot key and certificate: without them there is no sign phase and the boot is plain OVMF. */
-  signing?: { key: Secret; cert: File };
+  /** The Secure Boot key (a key file or a PKCS#11 token's) and certificate: without them there is no sign phase and the boot is plain OVMF. */
+  signing?: Signing;
   /** Any new value forces a fresh smoke boot. */
   nonce?: string;
 }
@@ -73,7 +73,7 @@ export class Pipeline {
   signed(): Promise<File> {
     return this.once("sign", async () => {
       const { signing } = this.inputs;
-      return signing ? signEfi(this.inputs.ctx, await this.uki(), signing.key, signing.cert) : this.uki();
+      return signing ? signEfi(this.inputs.ctx, await this.uki(), signing) : this.uki();
     });
   }
 

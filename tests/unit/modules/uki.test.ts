@@ -1,7 +1,7 @@
 /** The uki sub-module's schema, read by the SDK's own introspector, and the commands of its recipes. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkCompression, CPIO_PACKAGES, packCpio } from "../../../modules/uki/src/cpio.js";
-import { SIGN_PACKAGES, signEfi } from "../../../modules/uki/src/sign.js";
+import { SIGN_PACKAGES, signEfi, signEfiPkcs11 } from "../../../modules/uki/src/sign.js";
 import { buildUki, UKIFY_PACKAGES } from "../../../modules/uki/src/ukify.js";
 import { ModuleSchema, scanModule } from "../../../offline-engine/module-schema.js";
 
@@ -102,5 +102,18 @@ describe("uki recipes", () => {
     signEfi(recorder("toolchain", calls), recorder("efi"), recorder("key"), recorder("cert"));
     expect(calls).toContain('withMountedSecret ["/run/secrets/db.key","<key>"]');
     expect(calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0][0])).toEqual(["sbsign", "sbverify"]);
+  });
+
+  it("signs with a PKCS#11 key: the PIN a mounted secret copied to a tmpfs, the URI pointing at that copy, SoftHSM's tokens copied in", () => {
+    const calls: string[] = [];
+    signEfiPkcs11(recorder("toolchain", calls), recorder("efi"), { uri: "pkcs11:token=t;object=db", pin: recorder("pin"), tokens: recorder("tokens") }, recorder("cert"));
+    expect(calls).toContain('withDirectory ["/run/softhsm/tokens","<tokens>"]');
+    expect(calls).toContain('withEnvVariable ["PKCS11_MODULE_PATH","/usr/lib/softhsm/libsofthsm2.so"]');
+    expect(calls).toContain('withMountedSecret ["/run/secrets/pkcs11-pin","<pin>"]');
+    expect(calls).toContain('withMountedTemp ["/run/pkcs11"]');
+    const execs = calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0] as string[]);
+    expect(execs[0]!.slice(0, 2)).toEqual(["sh", "-euc"]);
+    expect(execs[0]!.slice(4, 9)).toEqual(["sbsign", "--engine", "pkcs11", "--key", "pkcs11:token=t;object=db;pin-source=file:/run/pkcs11/pin"]);
+    expect(execs[1]![0]).toBe("sbverify");
   });
 });
