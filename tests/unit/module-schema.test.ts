@@ -9,7 +9,7 @@ beforeAll(async () => {
 
 describe("module schema (SDK introspector)", () => {
   it("exposes Kios and the KernelBuild and NodeBoot results, each described, and no stray interfaces", () => {
-    expect(Object.keys(schema.objects).sort()).toEqual(["KernelBuild", "Kios", "NodeBoot"]);
+    expect(Object.keys(schema.objects).sort()).toEqual(["KernelBuild", "Kios", "NodeBoot", "ReproCheck"]);
     expect(schema.objects.Kios.description).toMatch(/kiOS build/);
     expect(schema.objects.NodeBoot.description).toMatch(/One boot of a UKI on the test network/);
     expect(schema.interfaces).toEqual({});
@@ -17,7 +17,7 @@ describe("module schema (SDK introspector)", () => {
 
   it("has chainable with* extensions that return the Kios object", () => {
     const withs = Object.keys(schema.objects.Kios.methods).filter((m) => m.startsWith("with")).sort();
-    expect(withs).toEqual(["withBinary", "withBuildToml", "withInit", "withKernelFragment", "withOsRelease", "withStaticPod"]);
+    expect(withs).toEqual(["withBinary", "withBuildToml", "withInit", "withKernelFragment", "withModuleSigningKey", "withOsRelease", "withStaticPod"]);
     for (const name of withs) expect(schema.objects.Kios.methods[name]!.returnType).toEqual({ kind: "OBJECT_KIND", name: "Kios" });
   });
 

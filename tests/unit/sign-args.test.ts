@@ -65,7 +65,8 @@ describe("signingFrom", () => {
 
 describe("sbsignCommand", () => {
   it("is sbsign with a key file or with the pkcs11 engine and a URI", () => {
-    expect(sbsignCommand({ file: "/run/secrets/db.key" })).toEqual(["sbsign", "--key", "/run/secrets/db.key", "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"]);
-    expect(sbsignCommand({ engine: "pkcs11", uri })).toEqual(["sbsign", "--engine", "pkcs11", "--key", uri, "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"]);
+    const frozen = ["env", "TZ=UTC", "faketime", "-f", "2026-01-01 00:00:00"];
+    expect(sbsignCommand({ file: "/run/secrets/db.key" }, 1767225600)).toEqual([...frozen, "sbsign", "--key", "/run/secrets/db.key", "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"]);
+    expect(sbsignCommand({ engine: "pkcs11", uri }, 1767225600)).toEqual([...frozen, "sbsign", "--engine", "pkcs11", "--key", uri, "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"]);
   });
 });

@@ -52,8 +52,9 @@ export function signingFrom(fn: string, args: SigningArgs, required = true): Sig
 
 /** `efi` signed as `signing` says, and checked by sbverify against its certificate. */
 export function signEfi(ctx: StageContext, efi: File, signing: Signing): File {
-  if (signing.key) return signWithFile(ctx.toolchain(signPackages), efi, signing.key, signing.cert);
+  const signingTime = ctx.config.reproducible.source_date_epoch;
+  if (signing.key) return signWithFile(ctx.toolchain(signPackages), efi, signing.key, signing.cert, signingTime);
   const { pkcs11 } = signing;
   const packages = pkcs11.tokens ? [...PKCS11_PACKAGES, ...SOFTHSM_PACKAGES] : PKCS11_PACKAGES;
-  return signEfiPkcs11(ctx.toolchain(packages), efi, pkcs11, signing.cert);
+  return signEfiPkcs11(ctx.toolchain(packages), efi, pkcs11, signing.cert, signingTime);
 }

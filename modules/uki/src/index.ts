@@ -67,7 +67,7 @@ export class Uki {
    */
   @func()
   sign(efi: File, key: Secret, cert: File): File {
-    return signEfi(this.toolchain, efi, key, cert);
+    return signEfi(this.toolchain, efi, key, cert, this.sourceDateEpoch);
   }
 
   /**

@@ -6,9 +6,9 @@
 import { Container, Directory, File, Secret } from "@dagger.io/dagger";
 
 /** The Debian packages signEfi needs in its toolchain. */
-export const SIGN_PACKAGES = ["sbsigntool"];
+export const SIGN_PACKAGES = ["sbsigntool", "faketime"];
 /** With a PKCS#11 key: the OpenSSL engine sbsign loads (libp11). */
-export const PKCS11_PACKAGES = ["sbsigntool", "libengine-pkcs11-openssl"];
+export const PKCS11_PACKAGES = [...SIGN_PACKAGES, "libengine-pkcs11-openssl"];
 /** With a SoftHSM token directory: SoftHSM itself. */
 export const SOFTHSM_PACKAGES = ["softhsm2"];
 /** SoftHSM's PKCS#11 module, what the engine loads when a token directory is given. */
@@ -43,12 +43,16 @@ export function checkPkcs11Uri(uri: string, arg = "pkcs11Uri"): string {
 }
 
 /**
- * The sbsign command line: the one place it is built, so a wrapper (e.g. a
- * fixed clock) can go in front. `key` is the key file or the engine's URI.
+ * The sbsign command line: the one place it is built. `key` is the key file
+ * or the engine's URI. sbsign puts the signing time into the signature
+ * (OpenSSL adds it to every PKCS#7 signer), so it runs under faketime with
+ * the clock frozen at `signingTime` (SOURCE_DATE_EPOCH): the same UKI and key
+ * give the same signed bytes. Firmware and sbverify do not check that time.
  */
-export function sbsignCommand(key: { file: string } | { engine: "pkcs11"; uri: string }): string[] {
+export function sbsignCommand(key: { file: string } | { engine: "pkcs11"; uri: string }, signingTime: number): string[] {
   const keyArgs = "file" in key ? ["--key", key.file] : ["--engine", key.engine, "--key", key.uri];
-  return ["sbsign", ...keyArgs, "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"];
+  const frozen = new Date(signingTime * 1000).toISOString().slice(0, 19).replace("T", " ");
+  return ["env", "TZ=UTC", "faketime", "-f", frozen, "sbsign", ...keyArgs, "--cert", "db.crt", "--output", "signed.efi", "unsigned.efi"];
 }
 
 /**
@@ -56,11 +60,11 @@ export function sbsignCommand(key: { file: string } | { engine: "pkcs11"; uri: s
  * signing command only and never lands in a layer or a log) and `cert`.
  * `toolchain` must have SIGN_PACKAGES.
  */
-export function signEfi(toolchain: Container, efi: File, key: Secret, cert: File): File {
+export function signEfi(toolchain: Container, efi: File, key: Secret, cert: File, signingTime: number): File {
   return verified(
     workdir(toolchain, efi, cert)
       .withMountedSecret("/run/secrets/db.key", key)
-      .withExec(sbsignCommand({ file: "/run/secrets/db.key" })),
+      .withExec(sbsignCommand({ file: "/run/secrets/db.key" }, signingTime)),
   );
 }
 
@@ -73,7 +77,7 @@ export function signEfi(toolchain: Container, efi: File, key: Secret, cert: File
  * a log. `toolchain` must have PKCS11_PACKAGES, and SOFTHSM_PACKAGES with
  * `tokens`.
  */
-export function signEfiPkcs11(toolchain: Container, efi: File, key: Pkcs11Key, cert: File): File {
+export function signEfiPkcs11(toolchain: Container, efi: File, key: Pkcs11Key, cert: File, signingTime: number): File {
   const uri = `${checkPkcs11Uri(key.uri)};pin-source=file:${PIN_FILE}`;
   let c = workdir(toolchain, efi, cert);
   if (key.tokens) {
@@ -88,7 +92,7 @@ export function signEfiPkcs11(toolchain: Container, efi: File, key: Pkcs11Key, c
     c
       .withMountedSecret(PIN_SECRET, key.pin)
       .withMountedTemp(PIN_DIR)
-      .withExec(["sh", "-euc", `umask 077; printf %s "$(cat ${PIN_SECRET})" > ${PIN_FILE}; exec "$@"`, "sign", ...sbsignCommand({ engine: "pkcs11", uri })]),
+      .withExec(["sh", "-euc", `umask 077; printf %s "$(cat ${PIN_SECRET})" > ${PIN_FILE}; exec "$@"`, "sign", ...sbsignCommand({ engine: "pkcs11", uri }, signingTime)]),
   );
 }
 

@@ -32,8 +32,10 @@ describe("kernel module schema (SDK introspector)", () => {
 
   it("has withFragment(name, fragment): Kernel, build(): KernelBuild and packages(): [String!]", () => {
     const { methods } = schema.objects.Kernel;
-    expect(Object.keys(methods).sort()).toEqual(["build", "packages", "withFragment"]);
+    expect(Object.keys(methods).sort()).toEqual(["build", "packages", "withFragment", "withModuleSigningKey"]);
     expect(methods.withFragment.returnType).toEqual(object("Kernel"));
+    expect(methods.withModuleSigningKey.returnType).toEqual(object("Kernel"));
+    expect(Object.keys(methods.withModuleSigningKey.arguments)).toEqual(["key"]);
     expect(Object.keys(methods.withFragment.arguments)).toEqual(["name", "fragment"]);
     expect(methods.withFragment.arguments.name.type).toEqual({ kind: "STRING_KIND" });
     expect(methods.withFragment.arguments.fragment.type).toEqual(object("File"));

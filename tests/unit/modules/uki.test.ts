@@ -65,7 +65,7 @@ describe("uki recipes", () => {
   it("lists the Debian packages of its three recipes", () => {
     expect(CPIO_PACKAGES).toEqual(["cpio", "lz4", "zstd"]);
     expect(UKIFY_PACKAGES).toEqual(["systemd-ukify", "systemd-boot-efi", "python3-pefile"]);
-    expect(SIGN_PACKAGES).toEqual(["sbsigntool"]);
+    expect(SIGN_PACKAGES).toEqual(["sbsigntool", "faketime"]);
   });
 
   it("takes zstd and lz4 as compressions, nothing else", () => {
@@ -86,7 +86,7 @@ describe("uki recipes", () => {
     calls.length = 0;
     packCpio(recorder("toolchain", calls), recorder("root"), 0);
     expect(calls.join("\n")).toContain("mknod -m 600 dev/console c 5 1 && mknod -m 644 dev/kmsg c 1 11");
-    expect(calls.join("\n")).toContain("zstd -q -19 -T0 > /initramfs.cpio");
+    expect(calls.join("\n")).toContain("zstd -q -19 --long=27 -T0 > /initramfs.cpio");
   });
 
   it("builds the UKI with the initramfs archives in order and SOURCE_DATE_EPOCH set", () => {
@@ -99,21 +99,23 @@ describe("uki recipes", () => {
 
   it("signs with the key mounted as a secret, then checks the signature", () => {
     const calls: string[] = [];
-    signEfi(recorder("toolchain", calls), recorder("efi"), recorder("key"), recorder("cert"));
+    signEfi(recorder("toolchain", calls), recorder("efi"), recorder("key"), recorder("cert"), 1767225600);
     expect(calls).toContain('withMountedSecret ["/run/secrets/db.key","<key>"]');
-    expect(calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0][0])).toEqual(["sbsign", "sbverify"]);
+    const execs = calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0] as string[]);
+    expect(execs.map((e) => e.find((a) => a === "sbsign" || a === "sbverify"))).toEqual(["sbsign", "sbverify"]);
+    expect(execs[0]!.slice(0, 5)).toEqual(["env", "TZ=UTC", "faketime", "-f", "2026-01-01 00:00:00"]);
   });
 
   it("signs with a PKCS#11 key: the PIN a mounted secret copied to a tmpfs, the URI pointing at that copy, SoftHSM's tokens copied in", () => {
     const calls: string[] = [];
-    signEfiPkcs11(recorder("toolchain", calls), recorder("efi"), { uri: "pkcs11:token=t;object=db", pin: recorder("pin"), tokens: recorder("tokens") }, recorder("cert"));
+    signEfiPkcs11(recorder("toolchain", calls), recorder("efi"), { uri: "pkcs11:token=t;object=db", pin: recorder("pin"), tokens: recorder("tokens") }, recorder("cert"), 0);
     expect(calls).toContain('withDirectory ["/run/softhsm/tokens","<tokens>"]');
     expect(calls).toContain('withEnvVariable ["PKCS11_MODULE_PATH","/usr/lib/softhsm/libsofthsm2.so"]');
     expect(calls).toContain('withMountedSecret ["/run/secrets/pkcs11-pin","<pin>"]');
     expect(calls).toContain('withMountedTemp ["/run/pkcs11"]');
     const execs = calls.filter((c) => c.startsWith("withExec")).map((c) => JSON.parse(c.slice("withExec ".length))[0] as string[]);
     expect(execs[0]!.slice(0, 2)).toEqual(["sh", "-euc"]);
-    expect(execs[0]!.slice(4, 9)).toEqual(["sbsign", "--engine", "pkcs11", "--key", "pkcs11:token=t;object=db;pin-source=file:/run/pkcs11/pin"]);
+    expect(execs[0]!.slice(9, 14)).toEqual(["sbsign", "--engine", "pkcs11", "--key", "pkcs11:token=t;object=db;pin-source=file:/run/pkcs11/pin"]);
     expect(execs[1]![0]).toBe("sbverify");
   });
 });
