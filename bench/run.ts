@@ -17,6 +17,7 @@ import { engineFigures } from "./engine.js";
 import { figuresPage } from "./figures-page.js";
 import { kernelFigures } from "./kernel.js";
 import { moduleFigures } from "./module.js";
+import { sbomFigures } from "./sbom.js";
 
 export type Figures = Record<string, number>;
 
@@ -31,6 +32,7 @@ const groups: Record<string, () => Promise<Figures>> = {
   },
   boot: bootBenchFigures,
   cluster: clusterFigures,
+  sbom: sbomFigures,
   build: buildFigures,
 };
 

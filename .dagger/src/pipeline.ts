@@ -1,7 +1,7 @@
 /**
  * The release pipeline, read top to bottom like the init's boot phases:
  *
- *   parts -> rootfs -> initramfs -> uki -> sign -> boot -> release
+ *   parts -> rootfs -> sbom -> initramfs -> uki -> sign -> boot -> release
  *
  * Each phase is written once, takes what the phases before it made, and is
  * computed at most once per pipeline; every function of the module that
@@ -11,13 +11,14 @@
 import { Directory, File, Secret } from "@dagger.io/dagger";
 import type { StageContext } from "./context.js";
 import type { NodeExtensions } from "./extensions.js";
-import { NodeParts, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
+import { NodeParts, nodeImages, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
+import { buildSbom, type KernelOrigin, sbomInitramfs } from "./stages/sbom.js";
 import { signEfi } from "./stages/sign.js";
 
 /** The phases, in order. */
-export const PHASES = ["parts", "rootfs", "initramfs", "uki", "sign", "boot", "release"] as const;
+export const PHASES = ["parts", "rootfs", "sbom", "initramfs", "uki", "sign", "boot", "release"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PipelineInputs {
@@ -26,6 +27,8 @@ export interface PipelineInputs {
   ext: NodeExtensions;
   /** The kernel source tree the kernel is built from. */
   kernelSource: Directory;
+  /** Where that source came from, for the SBOM (default "given"). */
+  kernelOrigin?: KernelOrigin;
   /** The Secure Boot key and certificate: without them there is no sign phase and the boot is plain OVMF. */
   signing?: { key: Secret; cert: File };
   /** Any new value forces a fresh smoke boot. */
@@ -42,6 +45,15 @@ export class Pipeline {
     return this.once("rootfs", async () => nodeRootfs(this.inputs.ctx, await this.nodeParts(), this.inputs.ext));
   }
 
+  /** sbom: the SPDX document of the initramfs files, the kernel, the images and what they are built from, validated. */
+  sbom(): Promise<File> {
+    return this.once("sbom", async () => {
+      const { ctx, ext, kernelOrigin } = this.inputs;
+      const [rootfs, kernel, parts] = await Promise.all([this.rootfs(), this.kernel(), this.nodeParts()]);
+      return buildSbom(ctx, { rootfs, kernel, kernelOrigin: kernelOrigin ?? "given", images: nodeImages(ctx, parts), ownInit: !ext.init });
+    });
+  }
+
   /** initramfs: the root filesystem as reproducible cpio archives. */
   initramfs(): Promise<File> {
     return this.once("initramfs", async () => nodeInitramfs(this.inputs.ctx, await this.rootfs()));
@@ -50,9 +62,9 @@ export class Pipeline {
   /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned. */
   uki(): Promise<File> {
     return this.once("uki", async () => {
-      // The kernel and the root filesystem's parts compile side by side.
-      const [kernel, initramfs] = await Promise.all([this.kernel(), this.initramfs()]);
-      return nodeUki(this.inputs.ctx, kernel, [initramfs], this.inputs.ext);
+      // The kernel and the root filesystem's parts compile side by side; the SBOM is an archive of its own.
+      const [kernel, initramfs, sbom] = await Promise.all([this.kernel(), this.initramfs(), this.sbom()]);
+      return nodeUki(this.inputs.ctx, kernel, [initramfs, sbomInitramfs(this.inputs.ctx, sbom)], this.inputs.ext);
     });
   }
 
@@ -69,7 +81,7 @@ export class Pipeline {
     return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce));
   }
 
-  /** release: both UKIs, the kernel's modules, the boot report and SHA256SUMS. */
+  /** release: both UKIs, the kernel's modules, the SBOM, the boot report and SHA256SUMS. */
   release(): Promise<Directory> {
     return this.once("release", async () => {
       if (!this.inputs.signing) throw new Error("release: a release is signed: give the Secure Boot key and certificate");
@@ -77,6 +89,7 @@ export class Pipeline {
         signed: await this.signed(),
         unsigned: await this.uki(),
         modules: (await this.kernel()).modules,
+        sbom: await this.sbom(),
         report: reportDirectory(await this.boot()),
       });
     });
