@@ -51,7 +51,8 @@ beforeAll(async () => {
       .withFile("/containerd", rootfs.file("bin/containerd"))
       .withExec(["go", "version", "-m", "/containerd"])
       .stdout();
-    // The UKI's .initrd: the root filesystem's archives (`initramfs`), then the SBOM's (zstd), then the modules'.
+    // The UKI's .initrd: the root filesystem's archives (`initramfs`), then, 4-byte aligned, the SBOM's
+    // (zstd; zstd stops with an error at what follows it), then the modules'.
     nodeCopy = await (await kios.toolchain(["binutils", "cpio", "zstd"]))
       .withFile("/uki.efi", await kios.uki())
       .withFile("/rootfs.cpio", await kios.initramfs())
@@ -59,7 +60,8 @@ beforeAll(async () => {
         "sh",
         "-ec",
         `objcopy -O binary --only-section=.initrd /uki.efi /initrd
-         tail -c +$(($(stat -c %s /rootfs.cpio) + 1)) /initrd > /rest
+         n=$(stat -c %s /rootfs.cpio)
+         tail -c +$((n + (4 - n % 4) % 4 + 1)) /initrd > /rest
          zstd -dcq /rest > /sbom.cpio || true
          mkdir /x && cd /x && cpio -id --quiet < /sbom.cpio
          cat /x/usr/share/kios/sbom.spdx.json`,
