@@ -94,6 +94,16 @@ export const catalogue: Group[] = [
     ],
   },
   {
+    name: "sbom",
+    figures: [
+      { key: "sbom.packages", what: "packages (components) in the release's SPDX SBOM" },
+      { key: "sbom.files", what: "file entries in it (initramfs, kernel, image files)" },
+      { key: "sbom.bytes", what: "the SBOM (kios.spdx.json)" },
+      { key: "sbom.zstd_bytes", what: "the SBOM compressed as the UKI carries it" },
+      { key: "syft.cold_s", what: "syft, the SBOM's scanner, built with the Go build cache cold" },
+    ],
+  },
+  {
     name: "build",
     figures: [
       { key: "build.cold_s", what: "the whole build with the compile stages cold, smoke boot included" },

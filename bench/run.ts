@@ -18,6 +18,7 @@ import { figuresPage } from "./figures-page.js";
 import { kernelFigures } from "./kernel.js";
 import { moduleFigures } from "./module.js";
 import { reproFigures } from "./repro.js";
+import { sbomFigures } from "./sbom.js";
 
 export type Figures = Record<string, number>;
 
@@ -32,6 +33,7 @@ const groups: Record<string, () => Promise<Figures>> = {
   },
   boot: bootBenchFigures,
   cluster: clusterFigures,
+  sbom: sbomFigures,
   build: buildFigures,
   repro: reproFigures,
 };

@@ -29,6 +29,8 @@ import { buildContainerd } from "./stages/containerd.js";
 import { buildKubelet } from "./stages/kubelet.js";
 import { buildPause } from "./stages/pause.js";
 import { buildRunc } from "./stages/runc.js";
+import { validateSbom } from "./stages/sbom.js";
+import { buildSyft } from "./stages/syft.js";
 
 /** The kiOS build: pinned sources in, a signed UKI out; each stage callable alone. */
 @object()
@@ -327,6 +329,38 @@ export class Kios {
   }
 
   /**
+   * The release's SBOM, an SPDX 2.3 JSON document, checked by the SPDX
+   * project's validator (pyspdxtools): every file of the initramfs with its
+   * SHA1 and SHA256 (the root filesystem and the kernel's modules), the Go
+   * modules of each Go binary, the Debian packages of each image, the kernel
+   * (version, source, .config), and what the init and kios-node are built
+   * from (QuickJS, npm packages). Scanned by syft (build.toml [syft]). The
+   * UKI carries it as /usr/share/kios/sbom.spdx.json; `build` as kios.spdx.json.
+   *
+   * @example dagger call sbom export --path=out/kios.spdx.json
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   */
+  @func()
+  async sbom(kernelSource?: Directory): Promise<File> {
+    return (await this.pipeline({ kernelSource })).sbom();
+  }
+
+  /**
+   * Check an SPDX 2.3 JSON document with the SPDX project's validator
+   * (pyspdxtools, build.toml [pypi.packages]), as `sbom` checks its own.
+   * Returns a line saying it is valid; fails with the validator's findings.
+   *
+   * @example dagger call validate-sbom --sbom=out/kios.spdx.json
+   * @param sbom the document
+   */
+  @func()
+  async validateSbom(sbom: File): Promise<string> {
+    const ctx = await this.context();
+    await validateSbom(ctx, sbom);
+    return `${await sbom.name()}: a valid SPDX 2.3 document (pyspdxtools ${ctx.config.pypi.packages["spdx-tools"]?.version})`;
+  }
+
+  /**
    * The unsigned UKI: systemd-stub with the kernel, the initramfs, build.toml's
    * command line, os-release, uname and SBAT sections.
    *
@@ -601,6 +635,17 @@ export class Kios {
     return lintCiTemplates(await this.context(), source ?? this.source);
   }
 
+  /**
+   * syft, the scanner behind the release's SBOM, static, from the Go module
+   * build.toml's [syft] pins (hash checked). A build tool, not shipped.
+   *
+   * @example dagger call syft export --path=out/syft
+   */
+  @func()
+  async syft(): Promise<File> {
+    return buildSyft(await this.context());
+  }
+
   /** The release pipeline of this build (pipeline.ts). */
   private async pipeline(opts: { kernelSource?: Directory; signing?: Signing; nonce?: string; rebuild?: Rebuild } = {}): Promise<Pipeline> {
     const ctx = await this.context(opts.rebuild);
@@ -608,6 +653,7 @@ export class Kios {
       ctx,
       ext: this.extensions(),
       kernelSource: this.sourceOrDefault(ctx, opts.kernelSource),
+      kernelOrigin: opts.kernelSource ? "given" : this.offline ? "debian" : "upstream",
       moduleSigningKey: this.moduleSigningKey,
       signing: opts.signing,
       nonce: opts.nonce,

@@ -12,7 +12,7 @@ import { clusterNodeYaml, clusterPki } from "./stages/cluster.js";
 import { buildControlPlane } from "./stages/control-plane.js";
 import { buildContainerd } from "./stages/containerd.js";
 import { buildCtr, buildStoreNormalizer, preloadedStore } from "./stages/containerd-store.js";
-import { pauseImage, probeImage } from "./stages/images.js";
+import { type ImageArchive, pauseImage, probeImage } from "./stages/images.js";
 import { buildInit } from "./stages/init.js";
 import { packInitramfs } from "./stages/initramfs.js";
 import type { NodeExtensions } from "./extensions.js";
@@ -55,13 +55,17 @@ export async function nodeParts(ctx: StageContext, ext: NodeExtensions): Promise
   return { init: ext.init ?? buildInit(ctx), containerd, runc, kubelet, pause, nodeTools, cniPlugins, mountHelper: buildMountHelper(ctx) };
 }
 
+/** The images preloaded on the node: the pod sandbox (pause), then the node services. */
+export function nodeImages(ctx: StageContext, parts: NodeParts): [ImageArchive, ImageArchive] {
+  return [pauseImage(ctx, parts.pause), nodeServicesImage(ctx, parts.nodeTools, parts.cniPlugins)];
+}
+
 /**
  * The root filesystem: kiOS's static pods (manifests/pods) in place, and
  * their images (pause, node services) preloaded, so first boot pulls nothing.
  */
 export async function nodeRootfs(ctx: StageContext, parts: NodeParts, ext: NodeExtensions): Promise<Directory> {
-  const pause = pauseImage(ctx, parts.pause);
-  const services = nodeServicesImage(ctx, parts.nodeTools, parts.cniPlugins);
+  const [pause, services] = nodeImages(ctx, parts);
   const [ctr, normalizer] = await Promise.all([buildCtr(ctx), buildStoreNormalizer(ctx)]);
   const store = preloadedStore(ctx, parts.containerd, { ctr, normalizer }, [pause, services]);
   return assembleRootfs(

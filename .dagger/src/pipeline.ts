@@ -1,7 +1,7 @@
 /**
  * The release pipeline, read top to bottom like the init's boot phases:
  *
- *   parts -> rootfs -> initramfs -> uki -> sign -> boot -> release
+ *   parts -> rootfs -> sbom -> initramfs -> uki -> sign -> boot -> release
  *
  * Each phase is written once, takes what the phases before it made, and is
  * computed at most once per pipeline; every function of the module that
@@ -15,6 +15,7 @@ import {
   concatInitramfs,
   modulesInitramfs,
   NamedFile,
+  nodeImages,
   NodeParts,
   nodeInitramfsParts,
   nodeParts,
@@ -25,10 +26,11 @@ import {
 } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
+import { buildSbom, type KernelOrigin, sbomInitramfs } from "./stages/sbom.js";
 import { type Signing, signEfi } from "./stages/sign.js";
 
 /** The phases, in order. */
-export const PHASES = ["parts", "rootfs", "initramfs", "uki", "sign", "boot", "release"] as const;
+export const PHASES = ["parts", "rootfs", "sbom", "initramfs", "uki", "sign", "boot", "release"] as const;
 export type Phase = (typeof PHASES)[number];
 
 export interface PipelineInputs {
@@ -37,6 +39,8 @@ export interface PipelineInputs {
   ext: NodeExtensions;
   /** The kernel source tree the kernel is built from. */
   kernelSource: Directory;
+  /** Where that source came from, for the SBOM (default "given"). */
+  kernelOrigin?: KernelOrigin;
   /** Signs the kernel's modules; without it a throw-away key does and the build is not reproducible. */
   moduleSigningKey?: Secret;
   /** The Secure Boot key (a key file or a PKCS#11 token's) and certificate: without them there is no sign phase and the boot is plain OVMF. */
@@ -55,6 +59,15 @@ export class Pipeline {
     return this.once("rootfs", async () => nodeRootfs(this.inputs.ctx, await this.nodeParts(), this.inputs.ext));
   }
 
+  /** sbom: the SPDX document of the initramfs files, the kernel, the images and what they are built from, validated. */
+  sbom(): Promise<File> {
+    return this.once("sbom", async () => {
+      const { ctx, ext, kernelOrigin } = this.inputs;
+      const [rootfs, kernel, parts] = await Promise.all([this.rootfs(), this.kernel(), this.nodeParts()]);
+      return buildSbom(ctx, { rootfs, kernel, kernelOrigin: kernelOrigin ?? "given", images: nodeImages(ctx, parts), ownInit: !ext.init });
+    });
+  }
+
   /** initramfs: the root filesystem as reproducible cpio archives, concatenated. */
   async initramfs(): Promise<File> {
     return concatInitramfs(this.inputs.ctx, (await this.initramfsParts()).map((p) => p.file));
@@ -63,9 +76,9 @@ export class Pipeline {
   /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned. */
   uki(): Promise<File> {
     return this.once("uki", async () => {
-      // The kernel and the root filesystem's parts compile side by side.
-      const [kernel, initramfs] = await Promise.all([this.kernel(), this.initramfs()]);
-      return nodeUki(this.inputs.ctx, kernel, [initramfs], this.inputs.ext);
+      // The kernel and the root filesystem's parts compile side by side; the SBOM is an archive of its own.
+      const [kernel, initramfs, sbom] = await Promise.all([this.kernel(), this.initramfs(), this.sbom()]);
+      return nodeUki(this.inputs.ctx, kernel, [initramfs, sbomInitramfs(this.inputs.ctx, sbom)], this.inputs.ext);
     });
   }
 
@@ -82,7 +95,7 @@ export class Pipeline {
     return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce));
   }
 
-  /** release: both UKIs, the kernel's modules, the boot report and SHA256SUMS. */
+  /** release: both UKIs, the kernel's modules, the SBOM, the boot report and SHA256SUMS. */
   release(): Promise<Directory> {
     return this.once("release", async () => {
       if (!this.inputs.signing) throw new Error("release: a release is signed: give the Secure Boot key and certificate");
@@ -90,6 +103,7 @@ export class Pipeline {
         signed: await this.signed(),
         unsigned: await this.uki(),
         modules: (await this.kernel()).modules,
+        sbom: await this.sbom(),
         report: reportDirectory(await this.boot()),
       });
     });
@@ -98,16 +112,18 @@ export class Pipeline {
   /**
    * What a rebuild from the same inputs must reproduce byte for byte, by
    * file name: the kernel, its config and modules archive, each initramfs
-   * archive, the unsigned and (when keys were given) the signed UKI.
+   * archive, the SBOM, the unsigned and (when keys were given) the signed UKI.
    */
   async artifacts(): Promise<NamedFile[]> {
     const { ctx } = this.inputs;
-    const [kernel, parts, unsigned] = await Promise.all([this.kernel(), this.initramfsParts(), this.uki()]);
+    const [kernel, parts, sbom, unsigned] = await Promise.all([this.kernel(), this.initramfsParts(), this.sbom(), this.uki()]);
     return [
       { name: "bzImage", file: kernel.bzImage },
       { name: "kernel.config", file: kernel.config },
       { name: "modules.cpio.lz4", file: modulesInitramfs(ctx, kernel.modules) },
       ...parts,
+      { name: "kios.spdx.json", file: sbom },
+      { name: "initramfs-sbom.cpio.zst", file: sbomInitramfs(ctx, sbom) },
       { name: "kios-unsigned.efi", file: unsigned },
       ...(this.inputs.signing ? [{ name: "kios.efi", file: await this.signed() }] : []),
     ];

@@ -1,4 +1,4 @@
-/** What `build` hands out: the UKIs, the kernel modules, the boot report and SHA256SUMS. */
+/** What `build` hands out: the UKIs, the kernel modules, the SBOM, the boot report and SHA256SUMS. */
 import { dag, Directory, File } from "@dagger.io/dagger";
 import { bootReportMarkdown, bootReportSvg } from "./boot/report.js";
 import type { StageContext } from "./context.js";
@@ -20,6 +20,8 @@ export interface ReleaseParts {
   unsigned: File;
   /** modules_install output: lib/modules/<release>/. */
   modules: Directory;
+  /** The SPDX SBOM (kios.spdx.json). */
+  sbom: File;
   report: Directory;
 }
 
@@ -30,6 +32,7 @@ export function releaseDirectory(ctx: StageContext, parts: ReleaseParts): Direct
     .withFile("kios.efi", parts.signed)
     .withFile("kios-unsigned.efi", parts.unsigned)
     .withDirectory("modules", parts.modules)
+    .withFile("kios.spdx.json", parts.sbom)
     .withFile("boot-report.md", parts.report.file("report.md"))
     .withFile("boot-report.svg", parts.report.file("report.svg"))
     .withFile("boot-report.json", parts.report.file("report.json"));

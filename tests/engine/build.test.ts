@@ -46,9 +46,9 @@ function filesUnder(dir: string): string[] {
 }
 
 describe("build", () => {
-  it("hands out the signed and unsigned UKIs, the modules, the boot report and SHA256SUMS", () => {
+  it("hands out the signed and unsigned UKIs, the modules, the SBOM, the boot report and SHA256SUMS", () => {
     const files = filesUnder(out);
-    for (const f of ["kios.efi", "kios-unsigned.efi", "boot-report.md", "boot-report.svg", "boot-report.json", "SHA256SUMS"]) {
+    for (const f of ["kios.efi", "kios-unsigned.efi", "kios.spdx.json", "boot-report.md", "boot-report.svg", "boot-report.json", "SHA256SUMS"]) {
       expect(files).toContain(f);
     }
     expect(files.some((f) => /^modules\/lib\/modules\/[^/]+\/kernel\/.+\.ko(\.\w+)?$/.test(f))).toBe(true);

@@ -49,6 +49,8 @@ export const BuildConfigSchema = z.strictObject({
   cni_plugins: goModulePin,
   /** The CI templates' checkers: actionlint, and check-jsonschema with its dependencies. */
   actionlint: goModulePin,
+  /** The SBOM's scanner (a build tool, not shipped). */
+  syft: goModulePin,
   pypi: z.strictObject({ packages: pypiPins }),
   cluster: z.strictObject({
     domain: dnsName,

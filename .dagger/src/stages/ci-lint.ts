@@ -6,15 +6,14 @@
  * carries on ci/gitlab/.gitlab-ci.yml.
  */
 import { Container, Directory, ExecError, File } from "@dagger.io/dagger";
-import type { BuildConfig } from "../config/index.js";
 import type { StageContext } from "../context.js";
 import { fetchGoModule, goBuildArgs, goWorkspace, OUT } from "./go.js";
+import { pypiPackages, withPypiTools } from "./pypi.js";
 
 /** Where the templates are in the source tree. */
 export const githubWorkflows = ["ci/github/*.yml", "ci/github/*.yaml"];
 export const gitlabPipeline = "ci/gitlab/.gitlab-ci.yml";
 
-const VENV = "/opt/check-jsonschema";
 const WORK = "/templates";
 
 /** actionlint, static, stamped with its version. */
@@ -27,35 +26,10 @@ export async function buildActionlint(ctx: StageContext): Promise<File> {
     .file(`${OUT}/actionlint`);
 }
 
-/** pip's requirements file: `name==version --hash=sha256:...` for every pin. */
-export function pypiRequirements(pins: BuildConfig["pypi"]["packages"]): string {
-  if (!("check-jsonschema" in pins)) throw new Error("build.toml: pypi.packages: no pin for check-jsonschema");
-  return Object.entries(pins)
-    .map(([name, pin]) => `${name}==${pin.version} --hash=sha256:${pin.sha256}\n`)
-    .join("");
-}
-
-/** check-jsonschema in a venv: only the pinned wheels, each checked against its hash. */
-async function withCheckJsonschema(ctx: StageContext, base: Container): Promise<Container> {
-  const installed = base
-    .withNewFile("/tmp/requirements.txt", pypiRequirements(ctx.config.pypi.packages))
-    .withExec(["python3", "-m", "venv", VENV])
-    .withExec([`${VENV}/bin/pip`, "install", "--no-cache-dir", "--require-hashes", "--only-binary=:all:", "-r", "/tmp/requirements.txt"])
-    .withExec([`${VENV}/bin/pip`, "check"]);
-  try {
-    return await installed.sync();
-  } catch (e) {
-    if (!(e instanceof ExecError) || !e.cmd.join(" ").includes(VENV)) throw e;
-    throw new Error(`build.toml: pypi.packages: ${e.cmd.slice(0, 2).join(" ")} failed: ${e.stderr.trim() || e.stdout.trim()}`);
-  }
-}
-
 /** A container with actionlint, shellcheck and check-jsonschema on PATH. */
 export async function ciCheckers(ctx: StageContext): Promise<Container> {
-  const python = await withCheckJsonschema(ctx, ctx.toolchain(["ca-certificates", "python3", "python3-venv", "shellcheck"]));
-  return python
-    .withFile("/usr/local/bin/actionlint", await buildActionlint(ctx), { permissions: 0o755 })
-    .withEnvVariable("PATH", `${VENV}/bin:\${PATH}`, { expand: true });
+  const python = await withPypiTools(ctx, ctx.toolchain([...pypiPackages, "shellcheck"]), ["check-jsonschema"]);
+  return python.withFile("/usr/local/bin/actionlint", await buildActionlint(ctx), { permissions: 0o755 });
 }
 
 /**

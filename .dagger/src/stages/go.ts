@@ -25,7 +25,7 @@ export { goBuildArgs, OUT, SRC } from "../../../modules/go-build/src/go.js";
 export type GoModulePin = BuildConfig["containerd"];
 
 /** The build.toml tables that pin a Go module; errors name them. */
-export type GoPinKey = "containerd" | "runc" | "kubernetes" | "etcd" | "cni_plugins" | "actionlint";
+export type GoPinKey = "containerd" | "runc" | "kubernetes" | "etcd" | "cni_plugins" | "actionlint" | "syft";
 
 /** A pinned module's files, fetched and verified. */
 export interface GoModuleSource {
