@@ -13,19 +13,23 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { BootReport } from "../../.dagger/src/boot/report.js";
 import { dagger, offlineArgs } from "../../offline-engine/dagger-call.js";
 import { withKios } from "../support/kios.js";
-import { daggerSigning, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
+import { daggerSigning, makeModuleSigningKey, makeTestKeys, TestKeys } from "../support/secure-boot-keys.js";
 
 let keys: TestKeys;
 let out: string;
 let log = "";
 let report: BootReport;
+let moduleKeyPem = "";
 
 beforeAll(async () => {
   keys = makeTestKeys();
   out = fs.mkdtempSync(path.join(os.tmpdir(), "kios-build-"));
-  // What a user runs: the CLI loads the module and calls build; its log is the engine's progress.
+  const moduleKey = makeModuleSigningKey(keys.dir);
+  moduleKeyPem = fs.readFileSync(moduleKey.path, "utf8");
+  // What a user runs (the README): the CLI loads the module and calls build; its log is the engine's progress.
   const run = await dagger([
-    "call", ...offlineArgs(), "build", `--key=file:${keys.dbKeyPath}`, `--cert=${keys.certs.db}`, "export", `--path=${out}`,
+    "call", ...offlineArgs(), "with-module-signing-key", `--key=file:${moduleKey.path}`,
+    "build", `--key=file:${keys.dbKeyPath}`, `--cert=${keys.certs.db}`, "export", `--path=${out}`,
   ]);
   log = run.stdout + run.stderr;
   if (run.status !== 0) throw new Error(`dagger call build exited ${run.status}:\n${run.stderr.slice(-4000)}`);
@@ -188,8 +192,8 @@ describe("build", () => {
     expect(shells!.trim()).toBe("none");
   }, 600_000);
 
-  it("never shows the signing key: not in any output, not in the engine's log", () => {
-    const body = keys.dbKeyPem
+  it("never shows the signing keys (Secure Boot, modules): not in any output, not in the engine's log", () => {
+    const body = (keys.dbKeyPem + moduleKeyPem.slice(0, moduleKeyPem.indexOf("-----END PRIVATE KEY-----")))
       .split("\n")
       .filter((l) => l && !l.startsWith("-----"))
       .filter((l) => l.length >= 40);
