@@ -311,14 +311,31 @@ export class Kios {
 
   /**
    * The unsigned UKI: systemd-stub with the kernel, the initramfs, build.toml's
-   * command line, os-release, uname and SBAT sections.
+   * command line, os-release, uname and SBAT sections; with `pcrKey`, also a
+   * PCR 11 signature (.pcrsig) and public key (.pcrpkey) for the boot phases
+   * (docs/measured-boot.md).
    *
    * @example dagger call uki export --path=out/kios-unsigned.efi
+   * @example dagger call uki --pcr-key=file:./pcr.key export --path=out/kios-unsigned.efi
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param pcrKey the PCR 11 signing key: an RSA private key (PEM)
+   */
+  @func()
+  async uki(kernelSource?: Directory, pcrKey?: Secret): Promise<File> {
+    return (await this.pipeline({ kernelSource, pcrKey })).uki();
+  }
+
+  /**
+   * The values PCR 11 reads at each boot phase of the UKI `uki --pcr-key`
+   * makes, as ukify predicts them: {"pcr":11,"bank":"sha256","phases":{"enter-initrd":"<hex>",...}}.
+   *
+   * @example dagger call pcr-prediction --pcr-key=file:./pcr.key contents
+   * @param pcrKey the PCR 11 signing key: an RSA private key (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    */
   @func()
-  async uki(kernelSource?: Directory): Promise<File> {
-    return (await this.pipeline({ kernelSource })).uki();
+  async pcrPrediction(pcrKey: Secret, kernelSource?: Directory): Promise<File> {
+    return (await (await this.pipeline({ kernelSource, pcrKey })).pcr11())!;
   }
 
   /**
@@ -411,6 +428,7 @@ export class Kios {
    * @param timeout seconds before the boot is stopped
    * @param nonce any new value forces a fresh boot instead of a cached one
    * @param stopAt a regex of a console line at which to stop the boot at once (e.g. the firmware's "Access Denied")
+   * @param softwareTpm boot with a software TPM 2.0 (swtpm, QEMU's CRB device): the firmware, systemd-stub and the init measure into it
    */
   @func()
   async bootNode(
@@ -424,6 +442,7 @@ export class Kios {
     timeout = 900,
     nonce = "",
     stopAt?: string,
+    softwareTpm = false,
   ): Promise<NodeBoot> {
     const run = await bootNode(await this.context(), {
       stopAt,
@@ -435,6 +454,7 @@ export class Kios {
       powerOffAfter: { pattern: powerOffAfter, seconds: powerOffDelay },
       timeoutSeconds: timeout,
       nonce,
+      softwareTpm,
     });
     return NodeBoot.of(run);
   }
@@ -470,11 +490,12 @@ export class Kios {
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    * @param nonce any new value forces a fresh boot instead of a cached one
+   * @param pcrKey the PCR 11 signing key (RSA, PEM): the UKI gets a signed PCR 11 policy, and the boot a software TPM; fails unless PCR 11 at each boot phase is ukify's prediction
    */
   @func()
-  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
+  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = "", pcrKey?: Secret): Promise<Directory> {
     const signing = key && cert ? { key, cert } : undefined;
-    return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce })).boot());
+    return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce, pcrKey })).boot());
   }
 
   /**
@@ -487,10 +508,11 @@ export class Kios {
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    * @param nonce any new value forces a fresh smoke boot instead of a cached one
+   * @param pcrKey the PCR 11 signing key (RSA, PEM): the UKIs get a signed PCR 11 policy, the release pcr11.json (the predicted values), and the smoke boot a software TPM and their check
    */
   @func()
-  async build(key: Secret, cert: File, kernelSource?: Directory, nonce = ""): Promise<Directory> {
-    return (await this.pipeline({ kernelSource, signing: { key, cert }, nonce })).release();
+  async build(key: Secret, cert: File, kernelSource?: Directory, nonce = "", pcrKey?: Secret): Promise<Directory> {
+    return (await this.pipeline({ kernelSource, signing: { key, cert }, nonce, pcrKey })).release();
   }
 
   /**
@@ -509,9 +531,10 @@ export class Kios {
   }
 
   /** The release pipeline of this build (pipeline.ts). */
-  private async pipeline(opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string } = {}): Promise<Pipeline> {
+  private async pipeline(opts: { kernelSource?: Directory; signing?: { key: Secret; cert: File }; nonce?: string; pcrKey?: Secret } = {}): Promise<Pipeline> {
     const ctx = await this.context();
-    return new Pipeline({ ctx, ext: this.extensions(), kernelSource: this.sourceOrDefault(ctx, opts.kernelSource), signing: opts.signing, nonce: opts.nonce });
+    const { signing, nonce, pcrKey } = opts;
+    return new Pipeline({ ctx, ext: this.extensions(), kernelSource: this.sourceOrDefault(ctx, opts.kernelSource), signing, nonce, pcrKey });
   }
 
   /** The given kernel source, or the default: offline, Debian's; else the pinned upstream tarball. */

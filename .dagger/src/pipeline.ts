@@ -11,7 +11,7 @@
 import { Directory, File, Secret } from "@dagger.io/dagger";
 import type { StageContext } from "./context.js";
 import type { NodeExtensions } from "./extensions.js";
-import { NodeParts, nodeInitramfs, nodeParts, nodeRootfs, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
+import { NodeParts, nodeInitramfs, nodeParts, nodeRootfs, NodeUki, nodeUki, SmokeBootResult, smokeBoot } from "./node.js";
 import { releaseDirectory, reportDirectory } from "./release.js";
 import { BuiltKernel, buildKernel } from "./stages/kernel.js";
 import { signEfi } from "./stages/sign.js";
@@ -30,6 +30,8 @@ export interface PipelineInputs {
   signing?: { key: Secret; cert: File };
   /** Any new value forces a fresh smoke boot. */
   nonce?: string;
+  /** The PCR 11 signing key: the UKI gets a signed PCR 11 policy, the smoke boot a software TPM and its check. */
+  pcrKey?: Secret;
 }
 
 export class Pipeline {
@@ -47,13 +49,14 @@ export class Pipeline {
     return this.once("initramfs", async () => nodeInitramfs(this.inputs.ctx, await this.rootfs()));
   }
 
-  /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned. */
-  uki(): Promise<File> {
-    return this.once("uki", async () => {
-      // The kernel and the root filesystem's parts compile side by side.
-      const [kernel, initramfs] = await Promise.all([this.kernel(), this.initramfs()]);
-      return nodeUki(this.inputs.ctx, kernel, [initramfs], this.inputs.ext);
-    });
+  /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned (with a PCR key, a signed PCR 11 policy too). */
+  async uki(): Promise<File> {
+    return (await this.nodeUki()).uki;
+  }
+
+  /** uki, with a PCR key: the PCR 11 values ukify predicts for the boot phases (pcr11.json). */
+  async pcr11(): Promise<File | undefined> {
+    return (await this.nodeUki()).pcr11;
   }
 
   /** sign: the UKI signed for Secure Boot; the unsigned one when no key was given. */
@@ -66,7 +69,7 @@ export class Pipeline {
 
   /** boot: the smoke boot of exactly the UKI the sign phase made (under Secure Boot when signed). */
   boot(): Promise<SmokeBootResult> {
-    return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce));
+    return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce, await this.pcr11()));
   }
 
   /** release: both UKIs, the kernel's modules, the boot report and SHA256SUMS. */
@@ -78,7 +81,16 @@ export class Pipeline {
         unsigned: await this.uki(),
         modules: (await this.kernel()).modules,
         report: reportDirectory(await this.boot()),
+        pcr11: await this.pcr11(),
       });
+    });
+  }
+
+  private nodeUki(): Promise<NodeUki> {
+    return this.once("uki", async () => {
+      // The kernel and the root filesystem's parts compile side by side.
+      const [kernel, initramfs] = await Promise.all([this.kernel(), this.initramfs()]);
+      return nodeUki(this.inputs.ctx, kernel, [initramfs], this.inputs.ext, this.inputs.pcrKey);
     });
   }
 
