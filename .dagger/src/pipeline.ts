@@ -86,6 +86,7 @@ export class Pipeline {
     });
   }
 
+  /** uki, computed once: the UKI and, with a PCR key, its prediction. */
   private nodeUki(): Promise<NodeUki> {
     return this.once("uki", async () => {
       // The kernel and the root filesystem's parts compile side by side.
