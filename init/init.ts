@@ -12,6 +12,7 @@ import { RUNTIME_SOCKET, services } from "./services.js";
 import { Supervisor } from "./supervisor.js";
 import type { PowerAction, Signal, Sys } from "./sys.js";
 import { Event, SystemSocket, type CommandName } from "./system-socket.js";
+import { PhaseMeasurer } from "./tpm.js";
 
 interface Phase {
   name: string;
@@ -24,12 +25,22 @@ interface ShutdownPhase {
   run(init: Init): void | Promise<void>;
 }
 
-/** Boot, in order: the root first (root.ts), then upstream steps 2 to 10 (1 is the log; 3 comes after 4). */
+/**
+ * Boot, in order: the root first (root.ts), then upstream steps 2 to 10 (1 is
+ * the log; 3 comes after 4). The "measure" steps extend systemd's phase words
+ * into PCR 11 at the same milestones as systemd (tpm.ts, docs/measured-boot.md).
+ */
 export const bootPhases: Phase[] = [
   { name: "give / a parent mount", run: (i) => giveRootAParent(i.sys, i.log) },
   { name: "mount filesystems", run: (i) => mountFilesystems(i.sys, i.log) },
+  // The TPM needs /dev and /sys; nothing from the command line or a config is read before this.
+  { name: "measure enter-initrd", run: (i) => i.phases.measure("enter-initrd") },
+  // kiOS's root is the initramfs: there is no switch to a real root, so nothing runs between the two.
+  { name: "measure leave-initrd", run: (i) => i.phases.measure("leave-initrd") },
   { name: "read kernel command line", run: (i) => i.applyBootOptions() },
   { name: "bring up loopback", run: (i) => i.sys.interfaceUp("lo") },
+  // The basic system is set up; services start next.
+  { name: "measure sysinit", run: (i) => i.phases.measure("sysinit") },
   { name: "start container runtime", run: (i) => i.supervisor.start("containerd") },
   { name: "network settings", run: (i) => applyNetworkSettings(i.sys, i.log) },
   { name: "open system socket", run: (i) => i.socket.open() },
@@ -41,6 +52,8 @@ export const bootPhases: Phase[] = [
       i.sys.whenExists(RUNTIME_SOCKET, () => {
         i.log.notice("containerd ready");
         i.supervisor.start("kubelet");
+        // The last boot step: the node is up.
+        i.phases.measure("ready");
       }),
   },
 ];
@@ -71,6 +84,8 @@ export const shutdownPhases: ShutdownPhase[] = [
   { name: "close the system socket", run: (i) => i.socket.close() },
   // PID 1 holds the log pipes open (their writer while services come and go): let /var/run go.
   { name: "close the log pipes", run: (i) => i.sys.closeOutputs() },
+  // The last step that still has /dev and /sys.
+  { name: "measure final", run: (i) => i.phases.measure("final") },
   { name: "unmount filesystems", run: (i) => unmountAll(i.sys, i.log) },
   { name: "sync", run: (i) => i.sys.sync() },
 ];
@@ -87,6 +102,7 @@ export class Init {
   readonly log: Log;
   readonly supervisor: Supervisor;
   readonly socket: SystemSocket;
+  readonly phases: PhaseMeasurer;
   private state: State = "running";
   private action: PowerAction = "poweroff";
   private cancelDrainTimeout: (() => void) | null = null;
@@ -96,6 +112,7 @@ export class Init {
     this.log = kmsgLog(sys);
     this.supervisor = new Supervisor(sys, this.log, services);
     this.socket = new SystemSocket(sys, this.log, (command) => this.command(command));
+    this.phases = new PhaseMeasurer(sys, this.log);
   }
 
   /**
@@ -141,6 +158,8 @@ export class Init {
     }
     this.state = "draining";
     this.action = action;
+    // From here on, secrets sealed to the boot phases no longer unseal.
+    this.phases.measure("shutdown");
     const clients = this.socket.broadcast(Event.shutdown);
     this.log.notice(`${reason}: ${action} requested, told ${clients} system socket client(s)`);
     if (clients === 0) {

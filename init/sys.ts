@@ -105,6 +105,11 @@ export interface Sys {
   setTimer(ms: number, fire: () => void): () => void;
   /** Monotonic milliseconds. */
   now(): number;
+  /**
+   * Sends one command to a TPM character device (e.g. /dev/tpmrm0) and
+   * returns its response: open, one write, one read, close.
+   */
+  tpmTransmit(device: string, command: Uint8Array): Uint8Array;
 }
 
 /** mount(2) flags, from <linux/mount.h>. */

@@ -362,14 +362,31 @@ export class Kios {
 
   /**
    * The unsigned UKI: systemd-stub with the kernel, the initramfs, build.toml's
-   * command line, os-release, uname and SBAT sections.
+   * command line, os-release, uname and SBAT sections; with `pcrKey`, also a
+   * PCR 11 signature (.pcrsig) and public key (.pcrpkey) for the boot phases
+   * (docs/measured-boot.md).
    *
    * @example dagger call uki export --path=out/kios-unsigned.efi
+   * @example dagger call uki --pcr-key=file:./pcr.key export --path=out/kios-unsigned.efi
+   * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
+   * @param pcrKey the PCR 11 signing key: an RSA private key (PEM)
+   */
+  @func()
+  async uki(kernelSource?: Directory, pcrKey?: Secret): Promise<File> {
+    return (await this.pipeline({ kernelSource, pcrKey })).uki();
+  }
+
+  /**
+   * The values PCR 11 reads at each boot phase of the UKI `uki --pcr-key`
+   * makes, as ukify predicts them: {"pcr":11,"bank":"sha256","phases":{"enter-initrd":"<hex>",...}}.
+   *
+   * @example dagger call pcr-prediction --pcr-key=file:./pcr.key contents
+   * @param pcrKey the PCR 11 signing key: an RSA private key (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    */
   @func()
-  async uki(kernelSource?: Directory): Promise<File> {
-    return (await this.pipeline({ kernelSource })).uki();
+  async pcrPrediction(pcrKey: Secret, kernelSource?: Directory): Promise<File> {
+    return (await (await this.pipeline({ kernelSource, pcrKey })).pcr11())!;
   }
 
   /**
@@ -470,6 +487,7 @@ export class Kios {
    * @param timeout seconds before the boot is stopped
    * @param nonce any new value forces a fresh boot instead of a cached one
    * @param stopAt a regex of a console line at which to stop the boot at once (e.g. the firmware's "Access Denied")
+   * @param softwareTpm boot with a software TPM 2.0 (swtpm, QEMU's CRB device): the firmware, systemd-stub and the init measure into it
    */
   @func()
   async bootNode(
@@ -483,6 +501,7 @@ export class Kios {
     timeout = 900,
     nonce = "",
     stopAt?: string,
+    softwareTpm = false,
   ): Promise<NodeBoot> {
     const run = await bootNode(await this.context(), {
       stopAt,
@@ -494,6 +513,7 @@ export class Kios {
       powerOffAfter: { pattern: powerOffAfter, seconds: powerOffDelay },
       timeoutSeconds: timeout,
       nonce,
+      softwareTpm,
     });
     return NodeBoot.of(run);
   }
@@ -533,11 +553,12 @@ export class Kios {
    * @param pkcs11Uri instead of key: the PKCS#11 URI of the signing key in a token (see sign)
    * @param pkcs11Pin with pkcs11Uri: the token's user PIN
    * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory holding the token
+   * @param pcrKey the PCR 11 signing key (RSA, PEM): the UKI gets a signed PCR 11 policy, and the boot a software TPM; fails unless PCR 11 at each boot phase is ukify's prediction
    */
   @func()
-  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory): Promise<Directory> {
+  async smokeBoot(key?: Secret, cert?: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory, pcrKey?: Secret): Promise<Directory> {
     const signing = signingFrom("smokeBoot", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens }, false);
-    return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce })).boot());
+    return reportDirectory(await (await this.pipeline({ kernelSource, signing, nonce, pcrKey })).boot());
   }
 
   /**
@@ -554,11 +575,12 @@ export class Kios {
    * @param pkcs11Uri instead of key: the PKCS#11 URI of the signing key in a token (see sign)
    * @param pkcs11Pin with pkcs11Uri: the token's user PIN
    * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory holding the token
+   * @param pcrKey the PCR 11 signing key (RSA, PEM): the UKIs get a signed PCR 11 policy, the release pcr11.json (the predicted values), and the smoke boot a software TPM and their check
    */
   @func()
-  async build(key: Secret | null, cert: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory): Promise<Directory> {
+  async build(key: Secret | null, cert: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory, pcrKey?: Secret): Promise<Directory> {
     const signing = signingFrom("build", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens });
-    return (await this.pipeline({ kernelSource, signing, nonce })).release();
+    return (await this.pipeline({ kernelSource, signing, nonce, pcrKey })).release();
   }
 
   /**
@@ -647,7 +669,7 @@ export class Kios {
   }
 
   /** The release pipeline of this build (pipeline.ts). */
-  private async pipeline(opts: { kernelSource?: Directory; signing?: Signing; nonce?: string; rebuild?: Rebuild } = {}): Promise<Pipeline> {
+  private async pipeline(opts: { kernelSource?: Directory; signing?: Signing; nonce?: string; rebuild?: Rebuild; pcrKey?: Secret } = {}): Promise<Pipeline> {
     const ctx = await this.context(opts.rebuild);
     return new Pipeline({
       ctx,
@@ -657,6 +679,7 @@ export class Kios {
       moduleSigningKey: this.moduleSigningKey,
       signing: opts.signing,
       nonce: opts.nonce,
+      pcrKey: opts.pcrKey,
     });
   }
 

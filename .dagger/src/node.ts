@@ -2,7 +2,8 @@
  * The stages put together: a node's parts, its root filesystem and
  * initramfs, its UKI, and the boots that prove it works.
  */
-import { dag, Directory, File } from "@dagger.io/dagger";
+import { dag, Directory, File, Secret } from "@dagger.io/dagger";
+import { checkPcr11 } from "./boot/pcr11.js";
 import { BootReport, bootReport } from "./boot/report.js";
 import type { StageContext } from "./context.js";
 import { BootRun, bootUki } from "./stages/boot.js";
@@ -25,7 +26,7 @@ import { buildPause } from "./stages/pause.js";
 import { assembleRootfs, osRelease } from "./stages/rootfs.js";
 import { buildRunc } from "./stages/runc.js";
 import { enrolledVars } from "./stages/secureboot.js";
-import { buildUki } from "./stages/uki.js";
+import { buildMeasuredUki, buildUki } from "./stages/uki.js";
 
 /** Everything in the root filesystem that a stage compiles. */
 export interface NodeParts {
@@ -138,15 +139,25 @@ export function modulesInitramfs(ctx: StageContext, modules: Directory): File {
   return packInitramfs(ctx, modules, { console: false, compression: "lz4" });
 }
 
-/** The UKI: `kernel`'s bzImage, then the `initramfs` archives and its modules; .osrel is the node's os-release. */
-export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[], ext: Pick<NodeExtensions, "osRelease">): File {
-  return buildUki(ctx, {
+/** The UKI, and with a PCR key the PCR 11 values ukify predicts for its boot phases (pcr11.json). */
+export interface NodeUki {
+  uki: File;
+  pcr11?: File;
+}
+
+/**
+ * The UKI: `kernel`'s bzImage, then the `initramfs` archives and its modules;
+ * .osrel is the node's os-release. With `pcrKey`, also a signed PCR 11 policy.
+ */
+export function nodeUki(ctx: StageContext, kernel: NodeKernel, initramfs: File[], ext: Pick<NodeExtensions, "osRelease">, pcrKey?: Secret): NodeUki {
+  const inputs = {
     kernel: kernel.bzImage,
     initramfs: [...initramfs, modulesInitramfs(ctx, kernel.modules)],
     cmdline: ctx.config.kernel.cmdline,
     osRelease: ext.osRelease ?? osRelease(ctx.config.release.version),
     sbat: sbat(ctx.config.release.version),
-  });
+  };
+  return pcrKey ? buildMeasuredUki(ctx, inputs, pcrKey) : { uki: buildUki(ctx, inputs) };
 }
 
 /** PK and KEK made for one boot (their keys are thrown away) around the caller's db certificate. */
@@ -189,6 +200,8 @@ export interface NodeBootInputs {
   clockBehindSeconds?: number;
   timeoutSeconds: number;
   nonce?: string;
+  /** Boots with a software TPM (swtpm). */
+  softwareTpm?: boolean;
 }
 
 /**
@@ -209,6 +222,7 @@ export function bootNode(ctx: StageContext, inputs: NodeBootInputs): Promise<Boo
     powerdownDelaySeconds: inputs.powerOffAfter?.seconds,
     timeoutSeconds: inputs.timeoutSeconds,
     nonce: inputs.nonce,
+    softwareTpm: inputs.softwareTpm,
   });
 }
 
@@ -224,9 +238,11 @@ export const SMOKE_NODE_YAML = "boot/smoke/node.yaml";
  * The smoke boot: `uki` as given (the release's signed UKI, under Secure
  * Boot with `cert` enrolled), configured by the smoke test's config drive,
  * until its probe pod is done and the power button has powered it off.
- * Throws with the console tail on a missed milestone.
+ * Throws with the console tail on a missed milestone. With `pcr11` (ukify's
+ * prediction), boots with a software TPM and throws unless the node's PCR 11
+ * at each boot phase is the predicted value.
  */
-export async function smokeBoot(ctx: StageContext, uki: File, cert: File | undefined, nonce?: string): Promise<SmokeBootResult> {
+export async function smokeBoot(ctx: StageContext, uki: File, cert: File | undefined, nonce?: string, pcr11?: File): Promise<SmokeBootResult> {
   const drive = await configDrive(ctx, ctx.source.file(SMOKE_NODE_YAML), SMOKE_NODE_YAML);
   const run = await bootNode(ctx, {
     uki,
@@ -235,8 +251,11 @@ export async function smokeBoot(ctx: StageContext, uki: File, cert: File | undef
     powerOffAfter: { pattern: "kios-probe: done", seconds: 0 },
     timeoutSeconds: 900,
     nonce,
+    softwareTpm: pcr11 !== undefined,
   });
-  return { report: bootReport(run), run };
+  const report = bootReport(run);
+  if (pcr11) checkPcr11(run.console, JSON.parse(await pcr11.contents()));
+  return { report, run };
 }
 
 /** The cluster test's node.yaml template (boot/cluster/node.yaml). */

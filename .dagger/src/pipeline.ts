@@ -20,6 +20,7 @@ import {
   nodeInitramfsParts,
   nodeParts,
   nodeRootfs,
+  NodeUki,
   nodeUki,
   SmokeBootResult,
   smokeBoot,
@@ -47,6 +48,8 @@ export interface PipelineInputs {
   signing?: Signing;
   /** Any new value forces a fresh smoke boot. */
   nonce?: string;
+  /** The PCR 11 signing key: the UKI gets a signed PCR 11 policy, the smoke boot a software TPM and its check. */
+  pcrKey?: Secret;
 }
 
 export class Pipeline {
@@ -73,13 +76,14 @@ export class Pipeline {
     return concatInitramfs(this.inputs.ctx, (await this.initramfsParts()).map((p) => p.file));
   }
 
-  /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned. */
-  uki(): Promise<File> {
-    return this.once("uki", async () => {
-      // The kernel and the root filesystem's parts compile side by side; the SBOM is an archive of its own.
-      const [kernel, initramfs, sbom] = await Promise.all([this.kernel(), this.initramfs(), this.sbom()]);
-      return nodeUki(this.inputs.ctx, kernel, [initramfs, sbomInitramfs(this.inputs.ctx, sbom)], this.inputs.ext);
-    });
+  /** uki: kernel, initramfs (and the kernel's modules), command line and os-release, unsigned (with a PCR key, a signed PCR 11 policy too). */
+  async uki(): Promise<File> {
+    return (await this.nodeUki()).uki;
+  }
+
+  /** uki, with a PCR key: the PCR 11 values ukify predicts for the boot phases (pcr11.json). */
+  async pcr11(): Promise<File | undefined> {
+    return (await this.nodeUki()).pcr11;
   }
 
   /** sign: the UKI signed for Secure Boot; the unsigned one when no key was given. */
@@ -92,7 +96,7 @@ export class Pipeline {
 
   /** boot: the smoke boot of exactly the UKI the sign phase made (under Secure Boot when signed). */
   boot(): Promise<SmokeBootResult> {
-    return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce));
+    return this.once("boot", async () => smokeBoot(this.inputs.ctx, await this.signed(), this.inputs.signing?.cert, this.inputs.nonce, await this.pcr11()));
   }
 
   /** release: both UKIs, the kernel's modules, the SBOM, the boot report and SHA256SUMS. */
@@ -105,6 +109,7 @@ export class Pipeline {
         modules: (await this.kernel()).modules,
         sbom: await this.sbom(),
         report: reportDirectory(await this.boot()),
+        pcr11: await this.pcr11(),
       });
     });
   }
@@ -126,12 +131,22 @@ export class Pipeline {
       { name: "initramfs-sbom.cpio.zst", file: sbomInitramfs(ctx, sbom) },
       { name: "kios-unsigned.efi", file: unsigned },
       ...(this.inputs.signing ? [{ name: "kios.efi", file: await this.signed() }] : []),
+      ...(this.inputs.pcrKey ? [{ name: "pcr11.json", file: (await this.pcr11())! }] : []),
     ];
   }
 
   /** The initramfs archives, by name, in the order the kernel unpacks them. */
   private initramfsParts(): Promise<NamedFile[]> {
     return this.once("initramfs", async () => nodeInitramfsParts(this.inputs.ctx, await this.rootfs()));
+  }
+
+  /** uki, computed once: the UKI and, with a PCR key, its prediction. */
+  private nodeUki(): Promise<NodeUki> {
+    return this.once("uki", async () => {
+      // The kernel and the root filesystem's parts compile side by side; the SBOM is an archive of its own.
+      const [kernel, initramfs, sbom] = await Promise.all([this.kernel(), this.initramfs(), this.sbom()]);
+      return nodeUki(this.inputs.ctx, kernel, [initramfs, sbomInitramfs(this.inputs.ctx, sbom)], this.inputs.ext, this.inputs.pcrKey);
+    });
   }
 
   /** parts, the kernel: the UKI takes it; the rootfs does not wait for it. */

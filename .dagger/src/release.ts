@@ -23,6 +23,8 @@ export interface ReleaseParts {
   /** The SPDX SBOM (kios.spdx.json). */
   sbom: File;
   report: Directory;
+  /** With a PCR key: ukify's predicted PCR 11 values per boot phase (pcr11.json). */
+  pcr11?: File;
 }
 
 /** The release directory, with SHA256SUMS over every file in it. */
@@ -36,9 +38,10 @@ export function releaseDirectory(ctx: StageContext, parts: ReleaseParts): Direct
     .withFile("boot-report.md", parts.report.file("report.md"))
     .withFile("boot-report.svg", parts.report.file("report.svg"))
     .withFile("boot-report.json", parts.report.file("report.json"));
+  const all = parts.pcr11 ? files.withFile("pcr11.json", parts.pcr11) : files;
   return ctx
     .toolchain([])
-    .withDirectory("/release", files)
+    .withDirectory("/release", all)
     .withWorkdir("/release")
     .withExec(["sh", "-ec", "find . -type f ! -name SHA256SUMS | LC_ALL=C sort | sed 's|^\\./||' | xargs sha256sum > SHA256SUMS"])
     .directory("/release");

@@ -36,7 +36,7 @@ static inline int int_arg(JSContext *ctx, JSValueConst value, int32_t *out)
     return JS_ToInt32(ctx, out, value);
 }
 
-/* The module's functions (calls.c, processes.c, events.c, root.c). */
+/* The module's functions (calls.c, processes.c, events.c, root.c, tpm.c). */
 #define KIOS_FUNCTION(name) JSValue name(JSContext *ctx, JSValueConst this_val, int argc, JSValueConst *argv);
 KIOS_FUNCTION(js_kmsg)
 KIOS_FUNCTION(js_readFile)
@@ -74,5 +74,6 @@ KIOS_FUNCTION(js_readAcpiEvents)
 KIOS_FUNCTION(js_now)
 KIOS_FUNCTION(js_rootMount)
 KIOS_FUNCTION(js_bindRootOverItself)
+KIOS_FUNCTION(js_tpmTransmit)
 
 #endif

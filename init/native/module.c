@@ -85,6 +85,7 @@ static const JSCFunctionListEntry kios_functions[] = {
     JS_CFUNC_DEF("now", 0, js_now),
     JS_CFUNC_DEF("rootMount", 0, js_rootMount),
     JS_CFUNC_DEF("bindRootOverItself", 0, js_bindRootOverItself),
+    JS_CFUNC_DEF("tpmTransmit", 2, js_tpmTransmit),
 };
 
 static int kios_init(JSContext *ctx, JSModuleDef *m)

@@ -55,4 +55,6 @@ declare module "kios" {
   export function now(): number;
   export function rootMount(): { id: number; parent: number };
   export function bindRootOverItself(): void;
+  /** One TPM command and its response (tpm.c). */
+  export function tpmTransmit(device: string, command: ArrayBuffer): ArrayBuffer;
 }

@@ -109,6 +109,7 @@ export function nativeSys(): Sys {
     now: k.now,
     rootMount: k.rootMount,
     bindRootOverItself: k.bindRootOverItself,
+    tpmTransmit: (device, command) => new Uint8Array(k.tpmTransmit(device, command.slice().buffer as ArrayBuffer)),
 
     spawn(argv, env, output) {
       const child = k.spawn(argv, env);

@@ -177,6 +177,13 @@ export class FakeSys implements Sys {
   now(): number {
     return this.clock;
   }
+  /** Answers tpmTransmit (a test's TPM); without one the call fails like opening a missing device. */
+  tpm: ((command: Uint8Array) => Uint8Array) | null = null;
+  tpmTransmit(device: string, command: Uint8Array): Uint8Array {
+    this.calls.push(`tpm ${device} ${Buffer.from(command).toString("hex")}`);
+    if (!this.tpm) throw new Error(`open ${device}: ENOENT`);
+    return this.tpm(command);
+  }
 
   // ---- what the test drives ----
   handlers(): SocketHandlers {

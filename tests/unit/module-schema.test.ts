@@ -35,7 +35,7 @@ describe("module schema (SDK introspector)", () => {
     expect(drive.arguments.config.type).toEqual({ kind: "OBJECT_KIND", name: "File" });
     const boot = schema.objects.Kios.methods.bootNode;
     expect(boot.returnType).toEqual({ kind: "OBJECT_KIND", name: "NodeBoot" });
-    expect(Object.keys(boot.arguments)).toEqual(["uki", "cert", "drive", "userData", "noMetadata", "powerOffAfter", "powerOffDelay", "timeout", "nonce", "stopAt"]);
+    expect(Object.keys(boot.arguments)).toEqual(["uki", "cert", "drive", "userData", "noMetadata", "powerOffAfter", "powerOffDelay", "timeout", "nonce", "stopAt", "softwareTpm"]);
     expect(schema.objects.NodeBoot.methods.report.returnType).toEqual({ kind: "OBJECT_KIND", name: "Directory" });
   });
 

@@ -4,7 +4,8 @@
  * virtio disk) and kiOS's test network: the guest's NIC on a tap device of
  * the boot container's own network namespace, where boot/test-network.sh
  * runs DHCP, DNS, NTP, a registry and a metadata service, with forwarding
- * off; and on it, optionally, the cluster test (boot/cluster/). Judging the
+ * off; and on it, optionally, the cluster test (boot/cluster/); optionally
+ * with a software TPM (modules/qemu-boot's swtpm). Judging the
  * console is left to the caller (see ../boot/).
  */
 import { Container, Directory, File } from "@dagger.io/dagger";
@@ -22,6 +23,7 @@ import {
   SCRIPTS_DIR,
   type Stamp,
 } from "../../../modules/qemu-boot/src/boot.js";
+import { SOFTWARE_TPM_PACKAGES, softwareTpm } from "../../../modules/qemu-boot/src/tpm.js";
 
 export { QEMU_CPU };
 export type { Stamp };
@@ -53,6 +55,8 @@ export interface TestNetwork {
 export interface BootOptions extends Omit<QemuBootOptions, "prepare" | "setup" | "qemuArgs" | "insecureRootCapabilities"> {
   /** Boots with the test network: NIC on a tap with servers behind it. */
   network?: TestNetwork;
+  /** Boots with a software TPM (swtpm) as QEMU's CRB device. */
+  softwareTpm?: boolean;
 }
 
 export interface BootRun extends BootResult {
@@ -62,10 +66,10 @@ export interface BootRun extends BootResult {
   dhcpLog: string;
 }
 
-/** The container with QEMU, OVMF and the harness (and the test network's servers when asked). */
-export function bootContainer(ctx: StageContext, network = false): Container {
+/** The container with QEMU, OVMF and the harness (and the test network's servers, swtpm, when asked). */
+export function bootContainer(ctx: StageContext, network = false, tpm = false): Container {
   return harnessContainer(
-    ctx.toolchain(network ? [...bootPackages, ...testNetworkPackages] : bootPackages),
+    ctx.toolchain([...bootPackages, ...(network ? testNetworkPackages : []), ...(tpm ? SOFTWARE_TPM_PACKAGES : [])]),
     ctx.source.directory("boot").withFile("harness.py", ctx.source.file(HARNESS)),
     { include: ["*.py", "*.sh", "cluster/*"], executables: ["*.*", "cluster/*.sh"] },
   );
@@ -99,8 +103,15 @@ function testNetworkBoot(network: TestNetwork): Pick<QemuBootOptions, "prepare" 
 }
 
 export async function bootUki(ctx: StageContext, opts: BootOptions): Promise<BootRun> {
-  const { network, ...boot } = opts;
-  const ran = runBoot(bootContainer(ctx, network !== undefined), { ...boot, ...(network ? testNetworkBoot(network) : {}) });
+  const { network, softwareTpm: tpm, ...boot } = opts;
+  const net = network ? testNetworkBoot(network) : {};
+  const swtpm = tpm ? softwareTpm() : undefined;
+  const ran = runBoot(bootContainer(ctx, network !== undefined, tpm), {
+    ...boot,
+    ...net,
+    setup: [...(net.setup ?? []), ...(swtpm ? [swtpm.setup] : [])],
+    qemuArgs: [...(net.qemuArgs ?? []), ...(swtpm?.qemuArgs ?? [])],
+  });
   const run = await readBootRun(ran);
   return {
     ...run,

@@ -1,6 +1,6 @@
 /**
  * QemuBoot: boots a unified kernel image in QEMU (TCG, no KVM needed) with
- * OVMF, optionally under Secure Boot, and captures its serial console with
+ * OVMF, optionally under Secure Boot and with a software TPM, and captures its serial console with
  * a harness that can press the power button, stop at a line, stamp lines
  * with the wall clock and time out.
  */
@@ -8,6 +8,7 @@ import { argument, Container, dag, Directory, File, func, object } from "@dagger
 import { harnessContainer, QEMU_BOOT_PACKAGES, readBootRun, runBoot } from "./boot.js";
 import { BootRun, BootStamp } from "./boot-run.js";
 import { enrolledVars, SECURE_BOOT_VARS_PACKAGES } from "./secureboot.js";
+import { SOFTWARE_TPM_PACKAGES, softwareTpm } from "./tpm.js";
 
 /** Boots a UKI in QEMU with OVMF and captures its serial console. */
 @object()
@@ -24,7 +25,7 @@ export class QemuBoot {
   insecureRootCapabilities: boolean;
 
   /**
-   * @param toolchain a Debian container with the packages `packages` lists installed (qemu-system-x86, ovmf, python3, mtools, dosfstools; python3-virt-firmware for secureBootVars)
+   * @param toolchain a Debian container with the packages `packages` lists installed (qemu-system-x86, ovmf, python3, mtools, dosfstools; python3-virt-firmware for secureBootVars; swtpm, swtpm-tools for withSoftwareTpm)
    * @param harness the console harness (default: this module's harness.py)
    */
   constructor(toolchain: Container, @argument({ defaultPath: "harness.py" }) harness: File) {
@@ -73,6 +74,19 @@ export class QemuBoot {
   @func()
   withDrive(image: File): QemuBoot {
     return this.with({ drive: image });
+  }
+
+  /**
+   * This boot with a software TPM 2.0 (swtpm, fresh state, SHA-256 PCR bank
+   * only) as QEMU's CRB device: the firmware and systemd-stub measure into
+   * it, the guest sees /dev/tpmrm0.
+   *
+   * @example dagger -m modules/qemu-boot call --toolchain=registry.example/qemu-boot-toolchain:trixie with-software-tpm boot --uki=./linux.efi --stop-at="PCR 11 after ready" console
+   */
+  @func()
+  withSoftwareTpm(): QemuBoot {
+    const tpm = softwareTpm();
+    return this.with({ setup: [...this.setup, tpm.setup], qemuArgs: [...this.qemuArgs, ...tpm.qemuArgs] });
   }
 
   /**
@@ -190,7 +204,7 @@ export class QemuBoot {
    */
   @func()
   packages(): string[] {
-    return [...new Set([...QEMU_BOOT_PACKAGES, ...SECURE_BOOT_VARS_PACKAGES])];
+    return [...new Set([...QEMU_BOOT_PACKAGES, ...SECURE_BOOT_VARS_PACKAGES, ...SOFTWARE_TPM_PACKAGES])];
   }
 }
 

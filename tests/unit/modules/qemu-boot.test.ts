@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { harnessContainer, MONITOR_SOCKET, QEMU_CPU, readBootRun, runBoot, SCRIPTS_DIR } from "../../../modules/qemu-boot/src/boot.js";
 import { findMilestones, MissedMilestone, parseConsole } from "../../../modules/qemu-boot/src/console.js";
 import { enrolledVars } from "../../../modules/qemu-boot/src/secureboot.js";
+import { SOFTWARE_TPM_PACKAGES, softwareTpm } from "../../../modules/qemu-boot/src/tpm.js";
 import { repoRoot } from "../../../offline-engine/engine-env.js";
 import { ModuleSchema, scanModule } from "../../../offline-engine/module-schema.js";
 
@@ -57,7 +58,7 @@ describe("qemu-boot module schema (SDK introspector)", () => {
   it("has chainable with* builders that return QemuBoot", () => {
     const { methods } = schema.objects.QemuBoot;
     const withs = Object.keys(methods).filter((m) => m.startsWith("with")).sort();
-    expect(withs).toEqual(["withDirectory", "withDrive", "withFile", "withInsecureRootCapabilities", "withQemuArgs", "withSecureBoot", "withSetup"]);
+    expect(withs).toEqual(["withDirectory", "withDrive", "withFile", "withInsecureRootCapabilities", "withQemuArgs", "withSecureBoot", "withSetup", "withSoftwareTpm"]);
     for (const name of withs) expect(methods[name]!.returnType, name).toEqual(object("QemuBoot"));
     expect(methods.withSecureBoot.arguments.vars.type).toEqual(object("File"));
     expect(methods.withDrive.arguments.image.type).toEqual(object("File"));
@@ -130,6 +131,14 @@ describe("qemu-boot recipes", () => {
       ],
       { insecureRootCapabilities: false },
     ]);
+  });
+
+  it("starts a fresh swtpm with the SHA-256 bank alone and attaches it as QEMU's CRB device", () => {
+    const tpm = softwareTpm();
+    expect(SOFTWARE_TPM_PACKAGES).toEqual(["swtpm", "swtpm-tools"]);
+    expect(tpm.setup).toContain("swtpm_setup --tpm2 --tpmstate /tmp/swtpm --pcr-banks sha256 --overwrite");
+    expect(tpm.setup).toContain("swtpm socket --tpm2 --tpmstate dir=/tmp/swtpm --ctrl type=unixio,path=/tmp/swtpm/ctrl.sock --terminate --daemon");
+    expect(tpm.qemuArgs).toEqual(["-chardev", "socket,id=chrtpm,path=/tmp/swtpm/ctrl.sock", "-tpmdev", "emulator,id=tpm0,chardev=chrtpm", "-device", "tpm-crb,tpmdev=tpm0"]);
   });
 
   it("adds Secure Boot, a drive, the caller's inputs, setup and QEMU arguments, in that order", () => {

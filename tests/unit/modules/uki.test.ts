@@ -1,8 +1,9 @@
 /** The uki sub-module's schema, read by the SDK's own introspector, and the commands of its recipes. */
 import { beforeAll, describe, expect, it } from "vitest";
 import { checkCompression, CPIO_PACKAGES, packCpio } from "../../../modules/uki/src/cpio.js";
+import { MEASURE_FILES, MEASURE_PACKAGES, PHASE_PATHS } from "../../../modules/uki/src/measure.js";
 import { SIGN_PACKAGES, signEfi, signEfiPkcs11 } from "../../../modules/uki/src/sign.js";
-import { buildUki, UKIFY_PACKAGES } from "../../../modules/uki/src/ukify.js";
+import { buildUki, UKIFY_PACKAGES, ukifyBuild } from "../../../modules/uki/src/ukify.js";
 import { ModuleSchema, scanModule } from "../../../offline-engine/module-schema.js";
 
 let schema: ModuleSchema;
@@ -27,8 +28,9 @@ function recorder(name: string, calls: string[] = []): any {
 }
 
 describe("uki module schema (SDK introspector)", () => {
-  it("exposes Uki only, described, and no stray interfaces", () => {
-    expect(Object.keys(schema.objects)).toEqual(["Uki"]);
+  it("exposes Uki and its MeasuredUki result, described, and no stray interfaces", () => {
+    expect(Object.keys(schema.objects)).toEqual(["Uki", "MeasuredUki"]);
+    expect(Object.keys(schema.objects.MeasuredUki.properties).sort()).toEqual(["pcr11", "pcrPublicKey", "uki"]);
     expect(schema.objects.Uki.description).toMatch(/unified kernel images/);
     expect(schema.interfaces).toEqual({});
   });
@@ -40,9 +42,12 @@ describe("uki module schema (SDK introspector)", () => {
     expect(args.sourceDateEpoch).toMatchObject({ type: { kind: "INTEGER_KIND" }, defaultValue: 0 });
   });
 
-  it("has cpio(root, devNodes, compression): File, uki(...): File, sign(efi, key, cert): File and packages(): [String!]", () => {
+  it("has cpio(root, devNodes, compression): File, uki(...): File, measuredUki(..., pcrKey): MeasuredUki, sign(efi, key, cert): File and packages(): [String!]", () => {
     const { methods } = schema.objects.Uki;
-    expect(Object.keys(methods).sort()).toEqual(["cpio", "packages", "sign", "uki"]);
+    expect(Object.keys(methods).sort()).toEqual(["cpio", "measuredUki", "packages", "sign", "uki"]);
+    expect(methods.measuredUki.returnType).toEqual(object("MeasuredUki"));
+    expect(Object.keys(methods.measuredUki.arguments)).toEqual(["kernel", "initramfs", "cmdline", "osRelease", "sbat", "pcrKey"]);
+    expect(methods.measuredUki.arguments.pcrKey.type).toEqual(object("Secret"));
     expect(methods.cpio.returnType).toEqual(object("File"));
     expect(Object.keys(methods.cpio.arguments)).toEqual(["root", "devNodes", "compression"]);
     expect(methods.cpio.arguments.root.type).toEqual(object("Directory"));
@@ -95,6 +100,21 @@ describe("uki recipes", () => {
     expect(calls.slice(0, 3)).toEqual(['withFile ["/uki/initramfs-0","<a>"]', 'withFile ["/uki/initramfs-1","<b>"]', 'withEnvVariable ["SOURCE_DATE_EPOCH","42"]']);
     expect(calls.join("\n")).toContain('"--initrd=initramfs-0","--initrd=initramfs-1","--cmdline=@cmdline"');
     expect(calls.at(-1)).toBe('file ["kios.efi"]');
+  });
+
+  it("with a PCR key: mounts it as a secret, refuses non-RSA keys, signs and predicts the four boot phase paths", () => {
+    const calls: string[] = [];
+    ukifyBuild(recorder("toolchain", calls), { kernel: recorder("k"), initramfs: [recorder("a")], cmdline: "c", osRelease: "o", sbat: "s" }, 0, recorder("pcrKey"));
+    expect(MEASURE_PACKAGES).toEqual(["systemd", "libtss2-esys-3.0.2-0t64", "libtss2-mu-4.0.1-0t64", "libtss2-rc0t64", "openssl"]);
+    expect(PHASE_PATHS.at(-1)).toBe("enter-initrd:leave-initrd:sysinit:ready");
+    expect(calls).toContain('withMountedSecret ["/run/secrets/pcr.key","<pcrKey>"]');
+    const scripts = calls.filter((c) => c.startsWith("withExec ")).map((c) => JSON.parse(c.slice("withExec ".length))[0][2] as string);
+    expect(scripts[0]).toContain("pcrKey: not an RSA key");
+    expect(scripts[1]).toContain(`--pcr-private-key=/run/secrets/pcr.key --pcr-public-key=pcr-pub.pem --pcr-banks=sha256 --phases="${PHASE_PATHS.join(" ")}" --measure > ${MEASURE_FILES.printed}`);
+    expect(scripts[2]).toContain("for s in .linux .initrd .cmdline .osrel .uname .sbat .pcrsig .pcrpkey;");
+    expect(scripts[3]).toContain(`> ${MEASURE_FILES.json}`);
+    // The key never appears in an argument, only its mount path.
+    expect(calls.join("\n")).not.toMatch(/BEGIN|PRIVATE KEY/);
   });
 
   it("signs with the key mounted as a secret, then checks the signature", () => {
