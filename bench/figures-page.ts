@@ -114,7 +114,9 @@ export const catalogue: Group[] = [
     name: "repro",
     figures: [
       { key: "repro.identical", what: "two builds byte for byte the same: kernel, config, modules, initramfs archives, both UKIs (1 = yes)", max: 1 },
-      { key: "repro.second_build_s", what: "the second build: every step again, kernel build directory, ccache and Go build cache empty" },
+      { key: "repro.second_build_s", what: "the second build: every step again, from an empty kernel build directory (compiler caches shared)" },
+      { key: "repro.cold_identical", what: "the same with the kernel's ccache and Go's build cache empty for the second build (1 = yes)", max: 1 },
+      { key: "repro.cold_second_build_s", what: "that second build, every compiler run again" },
     ],
   },
 ];

@@ -17,8 +17,8 @@ import { engineFigures } from "./engine.js";
 import { figuresPage } from "./figures-page.js";
 import { kernelFigures } from "./kernel.js";
 import { moduleFigures } from "./module.js";
-import { reproFigures } from "./repro.js";
-import { sbomFigures } from "./sbom.js";
+import { reproColdFigures, reproFigures } from "./repro.js";
+import { sbomFigures, syftFigures } from "./sbom.js";
 
 export type Figures = Record<string, number>;
 
@@ -34,8 +34,10 @@ const groups: Record<string, () => Promise<Figures>> = {
   boot: bootBenchFigures,
   cluster: clusterFigures,
   sbom: sbomFigures,
+  syft: syftFigures,
   build: buildFigures,
   repro: reproFigures,
+  "repro-cold": reproColdFigures,
 };
 
 async function main(): Promise<void> {
