@@ -567,19 +567,15 @@ export class Kios {
    * and SVG timeline) and SHA256SUMS.
    *
    * @example dagger call build --key=file:./db.key --cert=./db.crt export --path=out
-   * @example dagger call build --cert=./db.crt --pkcs11-uri="pkcs11:token=kios-db;object=db;type=private" --pkcs11-pin=file:./pin --pkcs11-tokens=./softhsm-tokens export --path=out
    * @param key Secure Boot signing key (PEM)
    * @param cert its certificate (PEM)
    * @param kernelSource a kernel source tree; default: the pinned upstream tarball (offline: Debian's linux-source)
    * @param nonce any new value forces a fresh smoke boot instead of a cached one
-   * @param pkcs11Uri instead of key: the PKCS#11 URI of the signing key in a token (see sign)
-   * @param pkcs11Pin with pkcs11Uri: the token's user PIN
-   * @param pkcs11Tokens with pkcs11Uri: a SoftHSM token directory holding the token
    * @param pcrKey the PCR 11 signing key (RSA, PEM): the UKIs get a signed PCR 11 policy, the release pcr11.json (the predicted values), and the smoke boot a software TPM and their check
    */
   @func()
-  async build(key: Secret | null, cert: File, kernelSource?: Directory, nonce = "", pkcs11Uri?: string, pkcs11Pin?: Secret, pkcs11Tokens?: Directory, pcrKey?: Secret): Promise<Directory> {
-    const signing = signingFrom("build", { key, cert, pkcs11Uri, pkcs11Pin, pkcs11Tokens });
+  async build(key: Secret, cert: File, kernelSource?: Directory, nonce = "", pcrKey?: Secret): Promise<Directory> {
+    const signing = signingFrom("build", { key, cert });
     return (await this.pipeline({ kernelSource, signing, nonce, pcrKey })).release();
   }
 

@@ -126,6 +126,6 @@ export class AcmeNode {
    */
   @func()
   build(key: Secret, cert: File, nonce = ""): Directory {
-    return this.distro().build(cert, { key, nonce });
+    return this.distro().build(key, cert, { nonce });
   }
 }
